@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Database open, identity checks and migrations; see fa_db.h. */
+#include "fa_db.h"
+
+#include "fa_exit.h"
+#include "fa_version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SQLITE_MAGIC "SQLite format 3"
+
+int fa_db_schema_version(void)
+{
+	return fa_migrations[fa_migration_count - 1].version;
+}
+
+int fa_db_pragma_int(sqlite3 *db, const char *pragma, long long *value)
+{
+	char sql[128];
+	sqlite3_stmt *st = NULL;
+	snprintf(sql, sizeof(sql), "PRAGMA %s", pragma);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Look at the first bytes before SQLite does: an empty or missing file is new,
+ * anything that is not a SQLite file is refused by name rather than with
+ * SQLite's vaguer "file is not a database".
+ */
+static int check_file_header(const char *path, bool must_exist, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -FA_EXIT_DB;
+	}
+	char head[16] = {0};
+	ssize_t n = read(fd, head, sizeof(head));
+	struct stat st;
+	int stat_rc = fstat(fd, &st);
+	close(fd);
+	if (stat_rc == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a flowaudit database", path);
+		return -FA_EXIT_NOT_FLOWAUDIT;
+	}
+	if (n == 0 && !must_exist)
+		return 0;
+	if (n < (ssize_t)sizeof(head) || memcmp(head, SQLITE_MAGIC, sizeof(SQLITE_MAGIC)) != 0) {
+		snprintf(err, errlen, "%s: not a flowaudit database (not a SQLite file)", path);
+		return -FA_EXIT_NOT_FLOWAUDIT;
+	}
+	return 0;
+}
+
+static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *err, size_t errlen)
+{
+	long long app_id = 0, version = 0;
+	int rc = fa_db_pragma_int(db, "application_id", &app_id);
+	if (rc == SQLITE_OK)
+		rc = fa_db_pragma_int(db, "user_version", &version);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot read database header: %s", path, sqlite3_errmsg(db));
+		return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? -FA_EXIT_NOT_FLOWAUDIT : -FA_EXIT_DB;
+	}
+	if (app_id == 0 && version == 0) {
+		long long tables = 0;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL) ==
+			    SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			tables = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (tables == 0 && allow_new)
+			return 0;
+		snprintf(err, errlen, "%s: not a flowaudit database (%s)", path,
+			 tables ? "a SQLite file with other tables" : "an empty SQLite file");
+		return -FA_EXIT_NOT_FLOWAUDIT;
+	}
+	if (app_id != FA_APPLICATION_ID) {
+		snprintf(err, errlen,
+			 "%s: not a flowaudit database (application_id 0x%llx, expected 0x%x)", path,
+			 app_id, FA_APPLICATION_ID);
+		return -FA_EXIT_NOT_FLOWAUDIT;
+	}
+	if (version > fa_db_schema_version()) {
+		snprintf(err, errlen,
+			 "%s: schema version %lld is newer than this build understands (%d); upgrade flowaudit",
+			 path, version, fa_db_schema_version());
+		return -FA_EXIT_NOT_FLOWAUDIT;
+	}
+	return 0;
+}
+
+static int exec_or_err(sqlite3 *db, const char *sql, const char *path, const char *what,
+		       char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s failed: %s", path, what, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -FA_EXIT_DB;
+	}
+	return 0;
+}
+
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int rc = exec_or_err(db, "BEGIN IMMEDIATE", path, "starting migration", err, errlen);
+	if (rc)
+		return rc;
+	long long version = 0;
+	fa_db_pragma_int(db, "user_version", &version);
+	for (size_t i = 0; i < fa_migration_count; i++) {
+		if (fa_migrations[i].version <= version)
+			continue;
+		char what[128];
+		snprintf(what, sizeof(what), "migration %s", fa_migrations[i].name);
+		rc = exec_or_err(db, fa_migrations[i].sql, path, what, err, errlen);
+		if (rc)
+			goto rollback;
+	}
+	char sql[96];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d",
+		 FA_APPLICATION_ID, fa_db_schema_version());
+	rc = exec_or_err(db, sql, path, "stamping schema version", err, errlen);
+	if (rc)
+		goto rollback;
+	return exec_or_err(db, "COMMIT", path, "committing migration", err, errlen);
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out,
+		      char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	*out = NULL;
+	int rc = check_file_header(path, false, err, errlen);
+	if (rc)
+		return rc;
+	/* Create the file ourselves so its mode is 0640 whatever the umask says;
+	 * SQLite gives the -wal and -shm files the database file's mode. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return -FA_EXIT_DB;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && st.st_size == 0 && (st.st_mode & 0027))
+		fchmod(fd, st.st_mode & ~0027u);
+	close(fd);
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		rc = -FA_EXIT_DB;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	rc = check_identity(db, path, true, err, errlen);
+	if (rc)
+		goto fail;
+
+	sqlite3_stmt *st_wal = NULL;
+	const char *mode = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st_wal, NULL) == SQLITE_OK &&
+	    sqlite3_step(st_wal) == SQLITE_ROW)
+		mode = (const char *)sqlite3_column_text(st_wal, 0);
+	bool wal = mode && strcmp(mode, "wal") == 0;
+	sqlite3_finalize(st_wal);
+	if (!wal) {
+		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(db));
+		rc = -FA_EXIT_DB;
+		goto fail;
+	}
+	rc = exec_or_err(db,
+			 durability == FA_DB_DURABILITY_FULL
+				 ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"
+				 : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+			 path, "setting pragmas", err, errlen);
+	if (rc)
+		goto fail;
+	rc = migrate(db, path, err, errlen);
+	if (rc)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return rc;
+}
+
+int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	*out = NULL;
+	int rc = check_file_header(path, true, err, errlen);
+	if (rc)
+		return rc;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open read-only: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -FA_EXIT_DB;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	rc = check_identity(db, path, false, err, errlen);
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Opening flowaudit databases. The writer (flowrec) creates the file mode 0640,
+ * refuses files that are not flowaudit databases or are of a newer schema,
+ * applies the embedded migrations (schema/NNN_*.sql) in order, and sets WAL
+ * and the durability level. The reader (flowq) opens read-only and applies the
+ * same identity checks, so neither tool ever touches a foreign file.
+ */
+#ifndef FLOWAUDIT_FA_DB_H
+#define FLOWAUDIT_FA_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fa_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* The embedded migrations, ordered by version (generated from schema/). */
+extern const struct fa_migration fa_migrations[];
+extern const size_t fa_migration_count;
+
+/* The schema version this build writes and reads: the last migration's. */
+int fa_db_schema_version(void);
+
+enum fa_db_durability {
+	FA_DB_DURABILITY_NORMAL = 0, /* synchronous=NORMAL: a crash loses at most the open batch */
+	FA_DB_DURABILITY_FULL = 1,   /* synchronous=FULL: committed batches survive power loss */
+};
+
+/*
+ * Open (creating if needed) path for writing. On success *out is the
+ * connection and 0 is returned. On failure returns a negative fa_exit code
+ * (-FA_EXIT_DB, -FA_EXIT_NOT_FLOWAUDIT) and err holds one line naming the path
+ * and the problem.
+ */
+int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out,
+		      char *err, size_t errlen);
+
+/* Open path read-only for queries; same return convention as the writer. */
+int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* Read one integer pragma; returns 0 and sets *value, or a SQLite error code. */
+int fa_db_pragma_int(sqlite3 *db, const char *pragma, long long *value);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef FLOWAUDIT_FA_VERSION_H
+#define FLOWAUDIT_FA_VERSION_H
+
+#define FLOWAUDIT_VERSION "0.1.0"
+/* PRAGMA application_id of every flowaudit database: ASCII "FLAU". */
+#define FA_APPLICATION_ID 0x464C4155
+/* NetworkFlowDecision schema_version exported by flowq. */
+#define FA_DECISION_SCHEMA_VERSION "1.0.0"
+
+#endif
