@@ -59,7 +59,10 @@ int fa_cidr_parse(const char *text, struct fa_addr *lo, struct fa_addr *hi, char
 	const char *slash = strchr(text, '/');
 	size_t host_len = slash ? (size_t)(slash - text) : strlen(text);
 	if (host_len == 0 || host_len >= sizeof(host)) {
-		snprintf(err, errlen, "'%s' is not an address or CIDR (expected e.g. 10.0.0.0/8 or 2001:db8::/32)", text);
+		snprintf(err, errlen,
+			 "'%s' is not an address or CIDR (expected e.g. 10.0.0.0/8 or "
+			 "2001:db8::/32)",
+			 text);
 		return -EINVAL;
 	}
 	memcpy(host, text, host_len);
@@ -78,7 +81,8 @@ int fa_cidr_parse(const char *text, struct fa_addr *lo, struct fa_addr *hi, char
 		errno = 0;
 		unsigned long n = strtoul(p, &end, 10);
 		if (errno || *end != '\0' || n > max_bits) {
-			snprintf(err, errlen, "CIDR '%s' has a bad prefix length (0-%u)", text, max_bits);
+			snprintf(err, errlen, "CIDR '%s' has a bad prefix length (0-%u)", text,
+				 max_bits);
 			return -EINVAL;
 		}
 		bits = (unsigned)n;

@@ -75,8 +75,10 @@ static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *e
 	if (rc == SQLITE_OK)
 		rc = fa_db_pragma_int(db, "user_version", &version);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: cannot read database header: %s", path, sqlite3_errmsg(db));
-		return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? -FA_EXIT_NOT_FLOWAUDIT : -FA_EXIT_DB;
+		snprintf(err, errlen, "%s: cannot read database header: %s", path,
+			 sqlite3_errmsg(db));
+		return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? -FA_EXIT_NOT_FLOWAUDIT
+								   : -FA_EXIT_DB;
 	}
 	if (app_id == 0 && version == 0) {
 		long long tables = 0;
@@ -94,25 +96,27 @@ static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *e
 	}
 	if (app_id != FA_APPLICATION_ID) {
 		snprintf(err, errlen,
-			 "%s: not a flowaudit database (application_id 0x%llx, expected 0x%x)", path,
-			 app_id, FA_APPLICATION_ID);
+			 "%s: not a flowaudit database (application_id 0x%llx, expected 0x%x)",
+			 path, app_id, FA_APPLICATION_ID);
 		return -FA_EXIT_NOT_FLOWAUDIT;
 	}
 	if (version > fa_db_schema_version()) {
 		snprintf(err, errlen,
-			 "%s: schema version %lld is newer than this build understands (%d); upgrade flowaudit",
+			 "%s: schema version %lld is newer than this build understands (%d); "
+			 "upgrade flowaudit",
 			 path, version, fa_db_schema_version());
 		return -FA_EXIT_NOT_FLOWAUDIT;
 	}
 	return 0;
 }
 
-static int exec_or_err(sqlite3 *db, const char *sql, const char *path, const char *what,
-		       char *err, size_t errlen)
+static int exec_or_err(sqlite3 *db, const char *sql, const char *path, const char *what, char *err,
+		       size_t errlen)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s failed: %s", path, what, msg ? msg : sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s failed: %s", path, what,
+			 msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return -FA_EXIT_DB;
 	}
@@ -147,8 +151,8 @@ rollback:
 	return rc;
 }
 
-int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out,
-		      char *err, size_t errlen)
+int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out, char *err,
+		      size_t errlen)
 {
 	sqlite3 *db = NULL;
 	*out = NULL;
@@ -187,7 +191,8 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	bool wal = mode && strcmp(mode, "wal") == 0;
 	sqlite3_finalize(st_wal);
 	if (!wal) {
-		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
+			 sqlite3_errmsg(db));
 		rc = -FA_EXIT_DB;
 		goto fail;
 	}

@@ -28,7 +28,7 @@ int fa_db_schema_version(void);
 
 enum fa_db_durability {
 	FA_DB_DURABILITY_NORMAL = 0, /* synchronous=NORMAL: a crash loses at most the open batch */
-	FA_DB_DURABILITY_FULL = 1,   /* synchronous=FULL: committed batches survive power loss */
+	FA_DB_DURABILITY_FULL = 1, /* synchronous=FULL: committed batches survive power loss */
 };
 
 /*
@@ -37,8 +37,8 @@ enum fa_db_durability {
  * (-FA_EXIT_DB, -FA_EXIT_NOT_FLOWAUDIT) and err holds one line naming the path
  * and the problem.
  */
-int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out,
-		      char *err, size_t errlen);
+int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out, char *err,
+		      size_t errlen);
 
 /* Open path read-only for queries; same return convention as the writer. */
 int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen);

@@ -8,13 +8,13 @@
 
 enum fa_exit {
 	FA_EXIT_OK = 0,
-	FA_EXIT_USAGE = 2,       /* bad command line: option or value */
-	FA_EXIT_DB = 3,          /* database could not be opened, created or written */
-	FA_EXIT_SOURCE = 4,      /* capture source failed (BPF load/attach, netns, replay file) */
+	FA_EXIT_USAGE = 2, /* bad command line: option or value */
+	FA_EXIT_DB = 3, /* database could not be opened, created or written */
+	FA_EXIT_SOURCE = 4, /* capture source failed (BPF load/attach, netns, replay file) */
 	FA_EXIT_UNSUPPORTED = 5, /* feature not built in or not supported by this host */
 	FA_EXIT_NOT_FLOWAUDIT = 6, /* file is not a flowaudit database, or a newer schema */
-	FA_EXIT_IO = 7,          /* output could not be written */
-	FA_EXIT_PRIVS = 8,       /* privilege drop failed */
+	FA_EXIT_IO = 7, /* output could not be written */
+	FA_EXIT_PRIVS = 8, /* privilege drop failed */
 	FA_EXIT_INTERNAL = 70,
 };
 

@@ -37,7 +37,7 @@ int fa_protocol_parse(const char *text)
 const char *fa_close_reason_name(unsigned reason)
 {
 	static const char *const names[CONN_CLOSE_REASON_COUNT] = {
-		[CONN_CLOSE_NONE] = NULL,	    [CONN_CLOSE_TCP_FIN] = "tcp_fin",
+		[CONN_CLOSE_NONE] = NULL,	  [CONN_CLOSE_TCP_FIN] = "tcp_fin",
 		[CONN_CLOSE_TCP_RST] = "tcp_rst", [CONN_CLOSE_IDLE] = "idle",
 		[CONN_CLOSE_RUN_END] = "run_end", [CONN_CLOSE_EVICTED] = "evicted",
 	};

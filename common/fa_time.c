@@ -98,12 +98,12 @@ int fa_time_parse(const char *text, int64_t now_ns, int64_t *out_ns, char *err, 
 
 	const char *p = text;
 	int year, mon, day, hour, min, sec;
-	if (parse_digits(&p, 4, &year) || *p++ != '-' || parse_digits(&p, 2, &mon) ||
-	    *p++ != '-' || parse_digits(&p, 2, &day) || (*p != 'T' && *p != 't' && *p != ' '))
+	if (parse_digits(&p, 4, &year) || *p++ != '-' || parse_digits(&p, 2, &mon) || *p++ != '-' ||
+	    parse_digits(&p, 2, &day) || (*p != 'T' && *p != 't' && *p != ' '))
 		goto bad;
 	p++;
-	if (parse_digits(&p, 2, &hour) || *p++ != ':' || parse_digits(&p, 2, &min) ||
-	    *p++ != ':' || parse_digits(&p, 2, &sec))
+	if (parse_digits(&p, 2, &hour) || *p++ != ':' || parse_digits(&p, 2, &min) || *p++ != ':' ||
+	    parse_digits(&p, 2, &sec))
 		goto bad;
 	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
 		goto bad;
@@ -153,7 +153,8 @@ int fa_time_parse(const char *text, int64_t now_ns, int64_t *out_ns, char *err, 
 	return 0;
 bad:
 	snprintf(err, errlen,
-		 "'%s' is not a time (expected RFC 3339 like 2026-05-06T12:00:00Z, or relative like 15m, 2h, 7d)",
+		 "'%s' is not a time (expected RFC 3339 like 2026-05-06T12:00:00Z, or relative "
+		 "like 15m, 2h, 7d)",
 		 text);
 	return -EINVAL;
 }

@@ -3,6 +3,7 @@
 #define FLOWAUDIT_FA_VERSION_H
 
 #define FLOWAUDIT_VERSION "0.1.0"
+#define FLOWAUDIT_VERSION_STRING "flowaudit " FLOWAUDIT_VERSION
 /* PRAGMA application_id of every flowaudit database: ASCII "FLAU". */
 #define FA_APPLICATION_ID 0x464C4155
 /* NetworkFlowDecision schema_version exported by flowq. */

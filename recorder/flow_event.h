@@ -23,7 +23,7 @@ enum fa_event_kind {
 
 enum fa_clock {
 	FA_CLOCK_MONOTONIC = 0, /* v1 records: bpf_ktime_get_ns() */
-	FA_CLOCK_BOOTTIME = 1,  /* v2 records and NFLOG: bpf_ktime_get_boot_ns() */
+	FA_CLOCK_BOOTTIME = 1, /* v2 records and NFLOG: bpf_ktime_get_boot_ns() */
 };
 
 #define FA_EVENT_TEXT_MAX 128
@@ -31,12 +31,13 @@ enum fa_clock {
 struct fa_event {
 	enum fa_event_kind kind;
 	enum fa_clock clock;
-	uint8_t family;       /* 4 or 6 */
-	uint8_t protocol;     /* IP protocol number */
-	uint8_t direction;    /* CONN_DIR_EGRESS / CONN_DIR_INGRESS, from the cell */
+	uint8_t family; /* 4 or 6 */
+	uint8_t protocol; /* IP protocol number */
+	uint8_t direction; /* CONN_DIR_EGRESS / CONN_DIR_INGRESS, from the cell */
 	uint8_t close_reason; /* enum conn_close_reason, for FA_EVENT_CLOSED */
 	bool deny;
-	bool bytes_known;     /* v1 records carry no byte count */
+	bool bytes_known; /* v1 records carry no byte count */
+	bool counts_are_deltas; /* NFLOG: each event is one more packet of its flow */
 	uint16_t src_port;
 	uint16_t dst_port;
 	struct fa_addr src;
@@ -48,7 +49,7 @@ struct fa_event {
 	int64_t first_seen_kns;
 	int64_t last_seen_kns;
 	const char *reason_code; /* static string, FA_REASON_* */
-	const char *source;      /* static string: "ebpf_v1", "ebpf_v2", "nflog", "sweep", ... */
+	const char *source; /* static string: "ebpf_v1", "ebpf_v2", "nflog", "sweep", ... */
 	/* NFLOG only; empty string = none. */
 	char nft_rule_ref[FA_EVENT_TEXT_MAX];
 	char nflog_prefix[FA_EVENT_TEXT_MAX];

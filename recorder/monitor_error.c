@@ -13,7 +13,8 @@ char *monitor_error_unsupported(char *buf, size_t len, const char *host)
 char *monitor_error_feature_disabled(char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "eBPF flow monitor requested but BPF support (FLOWAUDIT_WITH_BPF) is not enabled on this build");
+		 "eBPF flow monitor requested but BPF support (FLOWAUDIT_WITH_BPF) is not enabled "
+		 "on this build");
 	return buf;
 }
 

@@ -28,7 +28,8 @@ int record_buf_push(struct record_buf *b, uint32_t kind, const void *data, size_
 	}
 	if (len)
 		memcpy(b->bytes + b->used, data, len);
-	b->recs[b->count++] = (struct fa_raw_record){.kind = kind, .len = (uint32_t)len, .offset = b->used};
+	b->recs[b->count++] =
+		(struct fa_raw_record){.kind = kind, .len = (uint32_t)len, .offset = b->used};
 	b->used += len;
 	return 0;
 }

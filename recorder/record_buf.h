@@ -11,10 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Kinds a source uses for framing problems; never written to a file. */
+#define RAW_KIND_TRUNCATED 0xffffff01u /* a frame cut short by the end of input */
+#define RAW_KIND_OVERSIZE 0xffffff02u /* a frame longer than REPLAY_MAX_PAYLOAD (skipped) */
+
 struct fa_raw_record {
-	uint32_t kind;   /* REPLAY_KIND_* (bpf/replay_frame.h) */
-	uint32_t len;    /* payload bytes */
-	size_t offset;   /* into record_buf.bytes */
+	uint32_t kind; /* REPLAY_KIND_* (bpf/replay_frame.h) or RAW_KIND_* */
+	uint32_t len; /* payload bytes */
+	size_t offset; /* into record_buf.bytes */
 };
 
 struct record_buf {

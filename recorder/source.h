@@ -19,8 +19,8 @@
 
 /* Loss counters a source keeps outside the records it delivers (cumulative). */
 struct source_counters {
-	uint64_t ring_drops;     /* kernel: ring-buffer reserve failed */
-	uint64_t table_full;     /* kernel: flow table full */
+	uint64_t ring_drops; /* kernel: ring-buffer reserve failed */
+	uint64_t table_full; /* kernel: flow table full */
 	uint64_t nflog_overruns; /* netlink ENOBUFS */
 	uint64_t kernel_packets; /* packets the kernel program saw (informational) */
 };
@@ -28,17 +28,19 @@ struct source_counters {
 /* Idle limits for the flow-table sweep, in ns. */
 struct sweep_limits {
 	int64_t tcp_idle_ns;
-	int64_t udp_idle_ns;   /* also ICMP and other protocols */
+	int64_t udp_idle_ns; /* also ICMP and other protocols */
 };
 
 enum source_drain_result {
 	SOURCE_MORE = 0, /* records may follow */
-	SOURCE_EOF = 1,  /* the source is finished (replay reached the end) */
+	SOURCE_EOF = 1, /* the source is finished (replay reached the end) */
 };
 
 struct source;
 
 struct source_ops {
+	/* true: a pull source (no fd); drained whenever the loop is otherwise idle. */
+	bool pull;
 	/* "noop", "replay", "ebpf", "nflog": stored on the run. */
 	const char *(*backend_name)(const struct source *src);
 	/* The fd to poll for readability, or -1 for a pull source (replay). */

@@ -20,9 +20,9 @@
 #define EBPF_OBJECT_PATH_ENV "CELLOS_EBPF_OBJECT_PATH"
 
 struct ebpf_source_config {
-	const char *iface;      /* required */
-	const char *netns;      /* NULL: current; a name under /run/netns, or a path */
-	bool iface_side_host;   /* true: host end of a veth/tap; ingress there is the cell's egress */
+	const char *iface; /* required */
+	const char *netns; /* NULL: current; a name under /run/netns, or a path */
+	bool iface_side_host; /* true: host end of a veth/tap; ingress there is the cell's egress */
 	const char *bpf_object; /* NULL: built-in v2 program; else an external v1 object */
 	uint32_t ringbuf_bytes; /* 0: default; a power of two >= page size */
 	uint32_t flow_table_entries; /* 0: default */

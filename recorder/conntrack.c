@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Open-flow table: separate chaining over a power-of-two bucket array, grown
+ * at load factor 1. Keys are normalised so A->B and B->A are one flow.
+ */
+#include "conntrack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ct_key {
+	uint8_t family;
+	uint8_t protocol;
+	uint16_t lo_port;
+	uint16_t hi_port;
+	uint8_t lo_addr[16];
+	uint8_t hi_addr[16];
+};
+
+struct ct_entry {
+	struct ct_entry *next;
+	struct ct_key key;
+	uint64_t hash;
+	struct ct_flow flow;
+};
+
+struct conntrack {
+	struct ct_entry **buckets;
+	size_t nbuckets;
+	size_t count;
+	uint64_t unique_opened;
+};
+
+static void make_key(const struct fa_event *ev, struct ct_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = ev->family;
+	k->protocol = ev->protocol;
+	int c = memcmp(ev->src.b, ev->dst.b, 16);
+	bool src_first = c < 0 || (c == 0 && ev->src_port <= ev->dst_port);
+	const struct fa_addr *lo = src_first ? &ev->src : &ev->dst;
+	const struct fa_addr *hi = src_first ? &ev->dst : &ev->src;
+	memcpy(k->lo_addr, lo->b, 16);
+	memcpy(k->hi_addr, hi->b, 16);
+	k->lo_port = src_first ? ev->src_port : ev->dst_port;
+	k->hi_port = src_first ? ev->dst_port : ev->src_port;
+}
+
+static uint64_t hash_key(const struct ct_key *k)
+{
+	/* FNV-1a over the packed key, then a final avalanche. */
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+struct conntrack *conntrack_new(void)
+{
+	struct conntrack *ct = calloc(1, sizeof(*ct));
+	if (!ct)
+		return NULL;
+	ct->nbuckets = 1024;
+	ct->buckets = calloc(ct->nbuckets, sizeof(*ct->buckets));
+	if (!ct->buckets) {
+		free(ct);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return ct;
+}
+
+void conntrack_free(struct conntrack *ct)
+{
+	if (!ct)
+		return;
+	for (size_t i = 0; i < ct->nbuckets; i++) {
+		struct ct_entry *e = ct->buckets[i];
+		while (e) {
+			struct ct_entry *next = e->next;
+			free(e);
+			e = next;
+		}
+	}
+	free(ct->buckets);
+	free(ct);
+}
+
+static void grow(struct conntrack *ct)
+{
+	size_t n = ct->nbuckets * 2;
+	struct ct_entry **b = calloc(n, sizeof(*b));
+	if (!b)
+		return; /* keep the longer chains; still correct */
+	for (size_t i = 0; i < ct->nbuckets; i++) {
+		struct ct_entry *e = ct->buckets[i];
+		while (e) {
+			struct ct_entry *next = e->next;
+			size_t j = e->hash & (n - 1);
+			e->next = b[j];
+			b[j] = e;
+			e = next;
+		}
+	}
+	free(ct->buckets);
+	ct->buckets = b;
+	ct->nbuckets = n;
+}
+
+static struct ct_entry *find(const struct conntrack *ct, const struct ct_key *k, uint64_t h)
+{
+	for (struct ct_entry *e = ct->buckets[h & (ct->nbuckets - 1)]; e; e = e->next)
+		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0)
+			return e;
+	return NULL;
+}
+
+/* Fold an event's counters into the flow: deltas add, snapshots replace upward. */
+static void absorb(struct ct_flow *f, const struct fa_event *ev)
+{
+	if (ev->counts_are_deltas) {
+		f->orig_packets += ev->orig_packets;
+		f->orig_bytes += ev->orig_bytes;
+		f->resp_packets += ev->resp_packets;
+		f->resp_bytes += ev->resp_bytes;
+	} else {
+		if (ev->orig_packets > f->orig_packets)
+			f->orig_packets = ev->orig_packets;
+		if (ev->orig_bytes > f->orig_bytes)
+			f->orig_bytes = ev->orig_bytes;
+		if (ev->resp_packets > f->resp_packets)
+			f->resp_packets = ev->resp_packets;
+		if (ev->resp_bytes > f->resp_bytes)
+			f->resp_bytes = ev->resp_bytes;
+	}
+	f->bytes_known = f->bytes_known || ev->bytes_known;
+	if (ev->last_seen_kns > f->last_seen_kns)
+		f->last_seen_kns = ev->last_seen_kns;
+}
+
+struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev,
+				 enum ct_outcome *outcome)
+{
+	struct ct_key k;
+	make_key(ev, &k);
+	uint64_t h = hash_key(&k);
+	struct ct_entry *e = find(ct, &k, h);
+
+	if (ev->kind == FA_EVENT_CLOSED) {
+		if (!e) {
+			*outcome = CT_ORPHAN_CLOSE;
+			return NULL;
+		}
+		absorb(&e->flow, ev);
+		*outcome = CT_CLOSE;
+		return &e->flow;
+	}
+	if (e) {
+		absorb(&e->flow, ev);
+		*outcome = CT_DUPLICATE_OPEN;
+		return &e->flow;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		*outcome = 0;
+		return NULL;
+	}
+	e->key = k;
+	e->hash = h;
+	e->flow.open = *ev;
+	e->flow.last_seen_kns = ev->first_seen_kns;
+	e->flow.kernel_tracked = ev->clock == FA_CLOCK_BOOTTIME && !ev->counts_are_deltas;
+	absorb(&e->flow, ev);
+	size_t i = h & (ct->nbuckets - 1);
+	e->next = ct->buckets[i];
+	ct->buckets[i] = e;
+	ct->count++;
+	ct->unique_opened++;
+	if (ct->count > ct->nbuckets)
+		grow(ct);
+	*outcome = CT_NEW_FLOW;
+	return &e->flow;
+}
+
+void conntrack_remove(struct conntrack *ct, struct ct_flow *flow)
+{
+	struct ct_entry *target =
+		(struct ct_entry *)((char *)flow - offsetof(struct ct_entry, flow));
+	struct ct_entry **pp = &ct->buckets[target->hash & (ct->nbuckets - 1)];
+	while (*pp && *pp != target)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = target->next;
+	free(target);
+	ct->count--;
+}
+
+size_t conntrack_count(const struct conntrack *ct)
+{
+	return ct->count;
+}
+
+uint64_t conntrack_unique_opened(const struct conntrack *ct)
+{
+	return ct->unique_opened;
+}
+
+struct ct_flow *conntrack_next(struct conntrack *ct, size_t *cursor)
+{
+	/* The cursor is (bucket << 20 | depth into the bucket's chain). */
+	size_t bucket = *cursor >> 20, depth = *cursor & 0xfffff;
+	while (bucket < ct->nbuckets) {
+		struct ct_entry *e = ct->buckets[bucket];
+		for (size_t d = 0; e && d < depth; d++)
+			e = e->next;
+		if (e) {
+			*cursor = (bucket << 20) | (depth + 1);
+			return &e->flow;
+		}
+		bucket++;
+		depth = 0;
+	}
+	*cursor = bucket << 20;
+	return NULL;
+}

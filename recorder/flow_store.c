@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Batch writer; see flow_store.h. The queue is an array of operations; a
+ * commit binds and steps one prepared statement per operation inside
+ * BEGIN..COMMIT. On any failure the transaction is rolled back and the queue
+ * stays, so a retry writes the same rows again from the start.
+ */
+#include "flow_store.h"
+
+#include "fa_exit.h"
+#include "fa_names.h"
+#include "fa_time.h"
+#include "fa_version.h"
+
+#include "conn_record_v2.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum op_type {
+	OP_OPEN,
+	OP_UPDATE,
+	OP_ORPHAN,
+	OP_REJECT,
+	OP_HEALTH
+};
+
+struct op_update {
+	uint64_t orig_packets, orig_bytes, resp_packets, resp_bytes;
+	bool bytes_known;
+	bool closed;
+	unsigned reason;
+	int64_t last_seen_at;
+	int64_t closed_at;
+};
+
+struct op_reject {
+	char source[24];
+	char reason[192];
+	uint8_t *raw;
+	size_t len;
+	int64_t at;
+};
+
+struct store_op {
+	enum op_type type;
+	int64_t flow_id;
+	int64_t seq;
+	union {
+		struct fa_event ev; /* OP_OPEN (with counters folded in), OP_ORPHAN */
+		struct op_update upd;
+		struct op_reject rej;
+		struct {
+			struct store_health h;
+			bool final;
+			int64_t at;
+		} health;
+	} u;
+};
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT_FLOW,
+	ST_INSERT_EVENT,
+	ST_UPDATE_FLOW,
+	ST_INSERT_REJECT,
+	ST_INSERT_HEALTH,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT_FLOW] =
+		"INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr, "
+		"orig_port,"
+		" resp_addr, resp_port, state, opened_at, last_seen_at, closed_at, close_reason,"
+		" orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17,"
+		" ?18, ?19)",
+	[ST_INSERT_EVENT] =
+		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
+		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
+		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17,"
+		" ?18, ?19)",
+	[ST_UPDATE_FLOW] =
+		"UPDATE flows SET state = ?2, close_reason = ?3, closed_at = ?4,"
+		" last_seen_at = max(last_seen_at, ?5), orig_packets = ?6,"
+		" orig_bytes = ?7, resp_packets = ?8, resp_bytes = ?9 WHERE flow_id = ?1",
+	[ST_INSERT_REJECT] = "INSERT INTO rejects (run_pk, source, reason, raw, received_at)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_INSERT_HEALTH] =
+		"INSERT INTO health (run_pk, at, is_final, received, decoded, rejected,"
+		" events_written, flows_opened, flows_closed, duplicate_opens, orphan_closes,"
+		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
+		"slowest_commit_us)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17)",
+};
+
+struct flow_store {
+	sqlite3 *db;
+	char path[512];
+	char errmsg[768];
+	sqlite3_stmt *st[ST_COUNT];
+	int64_t run_pk;
+	int64_t mono_offset_ns;
+	int64_t boot_offset_ns;
+	int64_t next_flow_n;
+	int64_t next_seq;
+	struct store_op *ops;
+	size_t nops;
+	size_t cap;
+	size_t pending_events;
+	uint64_t events_written;
+	uint64_t commits;
+	uint64_t slowest_commit_us;
+};
+
+static int fail(struct flow_store *st, const char *what)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s: %s", st->path, what,
+		 sqlite3_errmsg(st->db));
+	return -FA_EXIT_DB;
+}
+
+struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	struct flow_store *st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	st->db = db;
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: preparing statement: %s", path,
+				 sqlite3_errmsg(db));
+			flow_store_close(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
+			 size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+		st->db,
+		"INSERT INTO runs (cell_id, run_id, started_at, policy_digest, keyset_id,"
+		" issuer_kid, correlation_id, source, iface, iface_side, netns, host,"
+		" recorder_version, mono_offset_ns, boot_offset_ns)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		goto sql_error;
+	sqlite3_bind_text(s, 1, run->cell_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, run->run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, run->started_at);
+	bind_text_or_null(s, 4, run->policy_digest);
+	bind_text_or_null(s, 5, run->keyset_id);
+	bind_text_or_null(s, 6, run->issuer_kid);
+	bind_text_or_null(s, 7, run->correlation_id);
+	sqlite3_bind_text(s, 8, run->source, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 9, run->iface);
+	bind_text_or_null(s, 10, run->iface_side);
+	bind_text_or_null(s, 11, run->netns);
+	bind_text_or_null(s, 12, run->host);
+	sqlite3_bind_text(s, 13, FLOWAUDIT_VERSION_STRING, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 14, run->mono_offset_ns);
+	sqlite3_bind_int64(s, 15, run->boot_offset_ns);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(err, errlen,
+			 "%s: run '%s' of cell '%s' already exists in this database; use a new "
+			 "--run id",
+			 st->path, run->run_id, run->cell_id);
+		sqlite3_finalize(s);
+		return -FA_EXIT_DB;
+	}
+	if (rc != SQLITE_DONE)
+		goto sql_error;
+	sqlite3_finalize(s);
+	st->run_pk = sqlite3_last_insert_rowid(st->db);
+	st->mono_offset_ns = run->mono_offset_ns;
+	st->boot_offset_ns = run->boot_offset_ns;
+	st->next_flow_n = 1;
+	st->next_seq = 1;
+	return 0;
+sql_error:
+	snprintf(err, errlen, "%s: recording the run: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return -FA_EXIT_DB;
+}
+
+int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock)
+{
+	return clock == FA_CLOCK_MONOTONIC ? st->mono_offset_ns : st->boot_offset_ns;
+}
+
+static struct store_op *push_op(struct flow_store *st, enum op_type type)
+{
+	if (st->nops == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 1024;
+		struct store_op *ops = realloc(st->ops, cap * sizeof(*ops));
+		if (!ops)
+			return NULL;
+		st->ops = ops;
+		st->cap = cap;
+	}
+	struct store_op *op = &st->ops[st->nops++];
+	memset(op, 0, offsetof(struct store_op, u));
+	op->type = type;
+	return op;
+}
+
+int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow)
+{
+	struct store_op *op = push_op(st, OP_OPEN);
+	if (!op)
+		return -ENOMEM;
+	flow->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	op->flow_id = flow->flow_id;
+	op->seq = st->next_seq++;
+	op->u.ev = flow->open;
+	st->pending_events++;
+	return 0;
+}
+
+int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
+			    unsigned reason, int64_t close_kns)
+{
+	struct store_op *op = push_op(st, OP_UPDATE);
+	if (!op)
+		return -ENOMEM;
+	int64_t off = flow_store_clock_offset(st, flow->open.clock);
+	op->flow_id = flow->flow_id;
+	op->u.upd = (struct op_update){
+		.orig_packets = flow->orig_packets,
+		.orig_bytes = flow->orig_bytes,
+		.resp_packets = flow->resp_packets,
+		.resp_bytes = flow->resp_bytes,
+		.bytes_known = flow->bytes_known,
+		.closed = closed,
+		.reason = reason,
+		.last_seen_at = flow->last_seen_kns + off,
+		.closed_at = close_kns + off,
+	};
+	return 0;
+}
+
+int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *ev)
+{
+	struct store_op *op = push_op(st, OP_ORPHAN);
+	if (!op)
+		return -ENOMEM;
+	op->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	op->u.ev = *ev;
+	return 0;
+}
+
+int flow_store_queue_reject(struct flow_store *st, const char *source, const char *reason,
+			    const void *raw, size_t len)
+{
+	uint8_t *copy = NULL;
+	if (len) {
+		copy = malloc(len);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, raw, len);
+	}
+	struct store_op *op = push_op(st, OP_REJECT);
+	if (!op) {
+		free(copy);
+		return -ENOMEM;
+	}
+	snprintf(op->u.rej.source, sizeof(op->u.rej.source), "%s", source);
+	snprintf(op->u.rej.reason, sizeof(op->u.rej.reason), "%s", reason);
+	op->u.rej.raw = copy;
+	op->u.rej.len = len;
+	op->u.rej.at = fa_clock_ns(CLOCK_REALTIME);
+	return 0;
+}
+
+int flow_store_queue_health(struct flow_store *st, const struct store_health *h, bool final)
+{
+	struct store_op *op = push_op(st, OP_HEALTH);
+	if (!op)
+		return -ENOMEM;
+	op->u.health.h = *h;
+	op->u.health.final = final;
+	op->u.health.at = fa_clock_ns(CLOCK_REALTIME);
+	return 0;
+}
+
+size_t flow_store_pending_events(const struct flow_store *st)
+{
+	return st->pending_events;
+}
+
+size_t flow_store_pending_ops(const struct flow_store *st)
+{
+	return st->nops;
+}
+
+static int step_reset(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void bind_counter(sqlite3_stmt *s, int i, uint64_t v, bool known)
+{
+	/* Counters above INT64_MAX cannot be stored in SQLite integers; clamp. */
+	if (!known)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static int apply_flow_insert(struct flow_store *st, const struct store_op *op, bool orphan)
+{
+	const struct fa_event *ev = &op->u.ev;
+	sqlite3_stmt *s = st->st[ST_INSERT_FLOW];
+	int64_t off = flow_store_clock_offset(st, ev->clock);
+	sqlite3_bind_int64(s, 1, op->flow_id);
+	sqlite3_bind_int64(s, 2, st->run_pk);
+	sqlite3_bind_int(s, 3, ev->family);
+	sqlite3_bind_int(s, 4, ev->protocol);
+	sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, ev->src_port);
+	sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, ev->dst_port);
+	sqlite3_bind_text(s, 10, orphan ? "closed" : "open", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
+	sqlite3_bind_int64(s, 12, ev->last_seen_kns + off);
+	if (orphan) {
+		sqlite3_bind_int64(s, 13, ev->last_seen_kns + off);
+		sqlite3_bind_text(s, 14, fa_close_reason_name(ev->close_reason), -1, SQLITE_STATIC);
+	}
+	bind_counter(s, 15, ev->orig_packets, true);
+	bind_counter(s, 16, ev->orig_bytes, ev->bytes_known);
+	bind_counter(s, 17, ev->resp_packets, true);
+	bind_counter(s, 18, ev->resp_bytes, ev->bytes_known);
+	sqlite3_bind_int(s, 19, orphan ? 0 : 1);
+	return step_reset(s);
+}
+
+static int apply_event_insert(struct flow_store *st, const struct store_op *op)
+{
+	const struct fa_event *ev = &op->u.ev;
+	sqlite3_stmt *s = st->st[ST_INSERT_EVENT];
+	int64_t off = flow_store_clock_offset(st, ev->clock);
+	sqlite3_bind_int64(s, 1, st->run_pk);
+	sqlite3_bind_int64(s, 2, op->seq);
+	sqlite3_bind_int64(s, 3, op->flow_id);
+	sqlite3_bind_text(s, 4, ev->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, ev->deny ? "deny" : "allow", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, ev->reason_code, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 8, ev->nft_rule_ref);
+	bind_text_or_null(s, 9, ev->nflog_prefix);
+	sqlite3_bind_int(s, 10, ev->family);
+	sqlite3_bind_int(s, 11, ev->protocol);
+	sqlite3_bind_blob(s, 12, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 13, ev->src_port);
+	sqlite3_bind_blob(s, 14, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 15, ev->dst_port);
+	bind_counter(s, 16, ev->orig_packets + ev->resp_packets, true);
+	bind_counter(s, 17, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
+	sqlite3_bind_int64(s, 18, ev->first_seen_kns);
+	sqlite3_bind_int64(s, 19, ev->first_seen_kns + off);
+	return step_reset(s);
+}
+
+static int apply_update(struct flow_store *st, const struct store_op *op)
+{
+	const struct op_update *u = &op->u.upd;
+	sqlite3_stmt *s = st->st[ST_UPDATE_FLOW];
+	sqlite3_bind_int64(s, 1, op->flow_id);
+	sqlite3_bind_text(s, 2, u->closed ? "closed" : "open", -1, SQLITE_STATIC);
+	if (u->closed) {
+		sqlite3_bind_text(s, 3, fa_close_reason_name(u->reason), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, u->closed_at);
+	}
+	sqlite3_bind_int64(s, 5, u->last_seen_at);
+	bind_counter(s, 6, u->orig_packets, true);
+	bind_counter(s, 7, u->orig_bytes, u->bytes_known);
+	bind_counter(s, 8, u->resp_packets, true);
+	bind_counter(s, 9, u->resp_bytes, u->bytes_known);
+	return step_reset(s);
+}
+
+static int apply_reject(struct flow_store *st, const struct store_op *op)
+{
+	const struct op_reject *r = &op->u.rej;
+	sqlite3_stmt *s = st->st[ST_INSERT_REJECT];
+	sqlite3_bind_int64(s, 1, st->run_pk);
+	sqlite3_bind_text(s, 2, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, r->raw, (int)r->len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, r->at);
+	return step_reset(s);
+}
+
+static int apply_health(struct flow_store *st, const struct store_op *op, uint64_t written)
+{
+	const struct store_health *h = &op->u.health.h;
+	sqlite3_stmt *s = st->st[ST_INSERT_HEALTH];
+	const uint64_t values[] = {
+		h->received,	 h->decoded,	       h->rejected,	   written,
+		h->flows_opened, h->flows_closed,      h->duplicate_opens, h->orphan_closes,
+		h->ring_drops,	 h->table_full,	       h->nflog_overruns,  h->store_failures,
+		st->commits + 1, st->slowest_commit_us};
+	sqlite3_bind_int64(s, 1, st->run_pk);
+	sqlite3_bind_int64(s, 2, op->u.health.at);
+	sqlite3_bind_int(s, 3, op->u.health.final);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		bind_counter(s, (int)i + 4, values[i], true);
+	return step_reset(s);
+}
+
+static void free_op(struct store_op *op)
+{
+	if (op->type == OP_REJECT)
+		free(op->u.rej.raw);
+}
+
+int flow_store_commit(struct flow_store *st)
+{
+	if (st->nops == 0)
+		return 0;
+	int64_t t0 = fa_clock_ns(CLOCK_MONOTONIC);
+	uint64_t written = st->events_written;
+	int rc = step_reset(st->st[ST_BEGIN]);
+	if (rc != SQLITE_OK)
+		return fail(st, "beginning a batch");
+	for (size_t i = 0; i < st->nops && rc == SQLITE_OK; i++) {
+		const struct store_op *op = &st->ops[i];
+		switch (op->type) {
+		case OP_OPEN:
+			rc = apply_flow_insert(st, op, false);
+			if (rc == SQLITE_OK)
+				rc = apply_event_insert(st, op);
+			written++;
+			break;
+		case OP_ORPHAN:
+			rc = apply_flow_insert(st, op, true);
+			break;
+		case OP_UPDATE:
+			rc = apply_update(st, op);
+			break;
+		case OP_REJECT:
+			rc = apply_reject(st, op);
+			break;
+		case OP_HEALTH:
+			rc = apply_health(st, op, written);
+			break;
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = step_reset(st->st[ST_COMMIT]);
+	if (rc != SQLITE_OK) {
+		int ret = fail(st, "writing a batch");
+		if (!sqlite3_get_autocommit(st->db))
+			step_reset(st->st[ST_ROLLBACK]);
+		return ret;
+	}
+	for (size_t i = 0; i < st->nops; i++)
+		free_op(&st->ops[i]);
+	st->nops = 0;
+	st->events_written = written;
+	st->pending_events = 0;
+	st->commits++;
+	uint64_t us = (uint64_t)(fa_clock_ns(CLOCK_MONOTONIC) - t0) / 1000;
+	if (us > st->slowest_commit_us)
+		st->slowest_commit_us = us;
+	return 0;
+}
+
+const char *flow_store_errmsg(const struct flow_store *st)
+{
+	return st->errmsg;
+}
+
+uint64_t flow_store_events_written(const struct flow_store *st)
+{
+	return st->events_written;
+}
+
+uint64_t flow_store_commits(const struct flow_store *st)
+{
+	return st->commits;
+}
+
+uint64_t flow_store_slowest_commit_us(const struct flow_store *st)
+{
+	return st->slowest_commit_us;
+}
+
+int flow_store_end_run(struct flow_store *st, const char *status, int64_t ended_at)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE runs SET ended_at = ?2, end_status = ?3 WHERE run_pk = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "ending the run");
+	sqlite3_bind_int64(s, 1, st->run_pk);
+	sqlite3_bind_int64(s, 2, ended_at);
+	sqlite3_bind_text(s, 3, status, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, "ending the run");
+}
+
+void flow_store_close(struct flow_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nops; i++)
+		free_op(&st->ops[i]);
+	free(st->ops);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	free(st);
+}

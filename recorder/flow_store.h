@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The batch writer. Everything the recorder decides to store is queued as an
+ * operation in memory, and flow_store_commit() writes the whole queue in one
+ * transaction with statements prepared once for the run. If the commit fails
+ * (disk full, I/O error, busy), the transaction is rolled back and the queue
+ * is kept for the next attempt: what the recorder acknowledges (counts as
+ * written) is exactly what is committed, and nothing queued is lost while the
+ * process lives.
+ *
+ * Flow ids are assigned here, as (run_pk << 32) + n, so a close can refer to
+ * a flow whose row is still queued, and two recorders on one file cannot
+ * collide.
+ */
+#ifndef FLOWAUDIT_FLOW_STORE_H
+#define FLOWAUDIT_FLOW_STORE_H
+
+#include "conntrack.h"
+#include "flow_event.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_run_info {
+	const char *cell_id;
+	const char *run_id;
+	const char *policy_digest; /* NULL: not stamped */
+	const char *keyset_id;
+	const char *issuer_kid;
+	const char *correlation_id;
+	const char *source; /* backend name(s) */
+	const char *iface;
+	const char *iface_side;
+	const char *netns;
+	const char *host;
+	int64_t started_at; /* UTC ns */
+	int64_t mono_offset_ns; /* UTC = CLOCK_MONOTONIC + this */
+	int64_t boot_offset_ns; /* UTC = CLOCK_BOOTTIME + this */
+};
+
+/* Cumulative counters of a run; the store fills events_written, commits, slowest_commit_us. */
+struct store_health {
+	uint64_t received;
+	uint64_t decoded;
+	uint64_t rejected;
+	uint64_t events_written;
+	uint64_t flows_opened;
+	uint64_t flows_closed;
+	uint64_t duplicate_opens;
+	uint64_t orphan_closes;
+	uint64_t ring_drops;
+	uint64_t table_full;
+	uint64_t nflog_overruns;
+	uint64_t store_failures;
+	uint64_t commits;
+	uint64_t slowest_commit_us;
+};
+
+struct flow_store;
+
+/* Prepare the statements on db (opened by fa_db_open_writer). NULL + err on failure. */
+struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen);
+/*
+ * Insert and commit the runs row at once, so a run killed later still shows
+ * (as not ended). 0, or -FA_EXIT_DB with err naming the problem (e.g. the
+ * run id already exists in this database).
+ */
+int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
+			 size_t errlen);
+/* The run's UTC offset for a kernel clock. */
+int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock);
+
+/* Queue a new flow: its flows row and its decision (flow_events row). Sets flow->flow_id. */
+int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow);
+/* Queue an update of a flow's counters; closed with reason (enum conn_close_reason) at close_kns. */
+int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
+			    unsigned reason, int64_t close_kns);
+/* Queue a closed flows row for a close whose open was never seen (open_seen = 0). */
+int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *ev);
+/* Queue a rejected record with its raw bytes (copied) and the reason. */
+int flow_store_queue_reject(struct flow_store *st, const char *source, const char *reason,
+			    const void *raw, size_t len);
+/* Queue a health row (counters as of now; the store adds its own). */
+int flow_store_queue_health(struct flow_store *st, const struct store_health *h, bool final);
+
+/* Decisions (flow_events rows) queued and not yet committed. */
+size_t flow_store_pending_events(const struct flow_store *st);
+/* All operations queued and not yet committed. */
+size_t flow_store_pending_ops(const struct flow_store *st);
+/*
+ * Write the queue in one transaction. 0 on success (queue emptied), or
+ * -FA_EXIT_DB after a rollback, with the queue intact and the reason in
+ * flow_store_errmsg(). A no-op with an empty queue.
+ */
+int flow_store_commit(struct flow_store *st);
+/* The last error's text (path and SQLite's message). */
+const char *flow_store_errmsg(const struct flow_store *st);
+/* Committed totals. */
+uint64_t flow_store_events_written(const struct flow_store *st);
+uint64_t flow_store_commits(const struct flow_store *st);
+uint64_t flow_store_slowest_commit_us(const struct flow_store *st);
+
+/* Record the end of the run (ended_at, end_status) and commit it. 0 or -FA_EXIT_DB. */
+int flow_store_end_run(struct flow_store *st, const char *status, int64_t ended_at);
+/* Finalize the statements and free the queue (uncommitted operations are discarded). NULL-safe. */
+void flow_store_close(struct flow_store *st);
+
+#endif

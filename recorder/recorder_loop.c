@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The main loop; see recorder_loop.h. Nothing here busy-waits: with only
+ * fd sources the loop sleeps in epoll_wait; a pull source (replay) is drained
+ * in chunks with a non-blocking epoll check between them, so signals and
+ * batch deadlines are served during a long replay.
+ */
+#include "recorder_loop.h"
+
+#include "conntrack.h"
+#include "decode.h"
+#include "fa_exit.h"
+#include "fa_time.h"
+#include "replay_frame.h"
+#include "replay_writer.h"
+#ifdef FLOWAUDIT_WITH_NFLOG
+#include "nflog_frame.h"
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define PULL_CHUNK 4096
+#define DRAIN_MAX 8192
+/* Operations kept in memory while the database refuses writes, before new
+ * events are counted as store failures instead of queued. */
+#define MAX_PENDING_OPS (1u << 20)
+#define NS_PER_MS 1000000LL
+#define NS_PER_S 1000000000LL
+
+enum {
+	TAG_SIGNAL = -1,
+	TAG_BATCH = -2,
+	TAG_TICK = -3
+};
+
+struct recorder {
+	const struct recorder_setup *setup;
+	const struct recorder_options *opts;
+	struct conntrack *ct;
+	struct record_buf buf;
+	struct store_health h;
+	struct source_counters kernel;
+	int epfd, sigfd, batch_fd, tick_fd;
+	bool batch_armed;
+	bool stop;
+	int exit_code;
+	bool store_failing;
+	int64_t failing_since_ns;
+	unsigned ticks;
+	bool pull_done[RECORDER_MAX_SOURCES];
+};
+
+static void arm_timer(int fd, int64_t ns, bool periodic)
+{
+	struct itimerspec its = {0};
+	its.it_value.tv_sec = ns / NS_PER_S;
+	its.it_value.tv_nsec = ns % NS_PER_S;
+	if (periodic)
+		its.it_interval = its.it_value;
+	timerfd_settime(fd, 0, &its, NULL);
+}
+
+static void count_store_failure(struct recorder *r, int rc)
+{
+	if (rc)
+		r->h.store_failures++;
+}
+
+static void reject(struct recorder *r, const char *source, const char *reason, const void *raw,
+		   size_t len)
+{
+	r->h.rejected++;
+	count_store_failure(r, flow_store_queue_reject(r->setup->store, source, reason, raw, len));
+}
+
+static void handle_event(struct recorder *r, const struct fa_event *ev)
+{
+	struct flow_store *st = r->setup->store;
+	enum ct_outcome outcome = 0;
+	struct ct_flow *flow = conntrack_record(r->ct, ev, &outcome);
+	switch (outcome) {
+	case CT_NEW_FLOW:
+		r->h.flows_opened++;
+		count_store_failure(r, flow_store_queue_open(st, flow));
+		break;
+	case CT_DUPLICATE_OPEN:
+		r->h.duplicate_opens++;
+		count_store_failure(r, flow_store_queue_update(st, flow, false, 0, 0));
+		break;
+	case CT_CLOSE:
+		r->h.flows_closed++;
+		count_store_failure(r, flow_store_queue_update(st, flow, true, ev->close_reason,
+							       ev->last_seen_kns));
+		conntrack_remove(r->ct, flow);
+		break;
+	case CT_ORPHAN_CLOSE:
+		r->h.orphan_closes++;
+		count_store_failure(r, flow_store_queue_orphan_close(st, ev));
+		break;
+	default:
+		r->h.store_failures++; /* out of memory in connection tracking */
+		break;
+	}
+}
+
+static void process_record(struct recorder *r, const char *source, uint32_t kind,
+			   const uint8_t *data, uint32_t len)
+{
+	char why[DECODE_ERR_MAX];
+	struct fa_event ev;
+	r->h.received++;
+	if (r->setup->tee && kind < RAW_KIND_TRUNCATED &&
+	    replay_writer_write(r->setup->tee, kind, data, len))
+		fprintf(stderr, "flowrec: --tee: write failed: %s\n", strerror(errno));
+	if (r->store_failing && flow_store_pending_ops(r->setup->store) >= MAX_PENDING_OPS) {
+		r->h.store_failures++; /* counted, not queued: memory stays bounded */
+		return;
+	}
+	switch (kind) {
+	case REPLAY_KIND_FLOW_V1: {
+		struct flow_record_v1 rec;
+		if (decode_flow_v1(data, len, &rec, why, sizeof(why)))
+			return reject(r, source, why, data, len);
+		flow_v1_to_event(&rec, &ev);
+		break;
+	}
+	case REPLAY_KIND_CONN_V2: {
+		struct conn_record_v2 rec;
+		if (decode_conn_v2(data, len, &rec, why, sizeof(why)))
+			return reject(r, source, why, data, len);
+		conn_v2_to_event(&rec, &ev);
+		break;
+	}
+#ifdef FLOWAUDIT_WITH_NFLOG
+	case REPLAY_KIND_NFLOG:
+		if (nflog_frame_decode(data, len, &ev, why, sizeof(why)))
+			return reject(r, source, why, data, len);
+		break;
+#endif
+	case RAW_KIND_TRUNCATED:
+		snprintf(why, sizeof(why), "truncated frame at end of input (%u bytes)", len);
+		return reject(r, source, why, data, len);
+	case RAW_KIND_OVERSIZE:
+		snprintf(why, sizeof(why), "frame longer than %u bytes (first bytes kept)",
+			 REPLAY_MAX_PAYLOAD);
+		return reject(r, source, why, data, len);
+	default:
+		snprintf(why, sizeof(why), "unknown record kind %u (%u bytes)", kind, len);
+		return reject(r, source, why, data, len);
+	}
+	r->h.decoded++;
+	handle_event(r, &ev);
+}
+
+static void process_buf(struct recorder *r, const struct source *src)
+{
+	const char *name = src->ops->backend_name(src);
+	for (size_t i = 0; i < r->buf.count; i++)
+		process_record(r, name, r->buf.recs[i].kind, record_buf_data(&r->buf, i),
+			       r->buf.recs[i].len);
+	record_buf_clear(&r->buf);
+}
+
+static void fill_health(struct recorder *r)
+{
+	for (int i = 0; i < r->setup->nsources; i++) {
+		struct source *src = r->setup->sources[i];
+		struct source_counters c = {0};
+		if (src->ops->read_counters && src->ops->read_counters(src, &c) == 0) {
+			r->h.ring_drops = c.ring_drops;
+			r->h.table_full = c.table_full;
+			if (c.nflog_overruns)
+				r->h.nflog_overruns = c.nflog_overruns;
+			r->kernel = c;
+		}
+	}
+}
+
+static void commit(struct recorder *r)
+{
+	struct flow_store *st = r->setup->store;
+	if (flow_store_commit(st) == 0) {
+		if (r->store_failing)
+			fprintf(stderr,
+				"flowrec: database writable again; %llu events could not be kept "
+				"meanwhile\n",
+				(unsigned long long)r->h.store_failures);
+		r->store_failing = false;
+		r->batch_armed = false;
+		arm_timer(r->batch_fd, 0, false);
+		if (r->setup->tee)
+			replay_writer_flush(r->setup->tee);
+		return;
+	}
+	int64_t now = fa_clock_ns(CLOCK_MONOTONIC);
+	if (!r->store_failing) {
+		r->store_failing = true;
+		r->failing_since_ns = now;
+		fprintf(stderr,
+			"flowrec: %s; keeping %zu pending operations in memory and retrying\n",
+			flow_store_errmsg(st), flow_store_pending_ops(st));
+	}
+	if (now - r->failing_since_ns > (int64_t)r->opts->store_retry_s * NS_PER_S) {
+		fprintf(stderr,
+			"flowrec: giving up after %u s of failed commits: %s (%zu operations not "
+			"stored)\n",
+			r->opts->store_retry_s, flow_store_errmsg(st), flow_store_pending_ops(st));
+		r->exit_code = FA_EXIT_DB;
+		r->stop = true;
+		return;
+	}
+	/* Retry in a second; the tick does not wait for the batch deadline. */
+	arm_timer(r->batch_fd, NS_PER_S, false);
+	r->batch_armed = true;
+}
+
+static void after_records(struct recorder *r)
+{
+	struct flow_store *st = r->setup->store;
+	if (!r->store_failing && flow_store_pending_events(st) >= r->opts->batch_events) {
+		commit(r);
+	} else if (!r->batch_armed && flow_store_pending_ops(st) > 0) {
+		arm_timer(r->batch_fd, (int64_t)r->opts->batch_ms * NS_PER_MS, false);
+		r->batch_armed = true;
+	}
+}
+
+static int64_t clock_now(enum fa_clock clock)
+{
+	return fa_clock_ns(clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME);
+}
+
+/*
+ * Close flows the recorder tracks itself (v1, NFLOG; kernel-tracked v2 flows
+ * are closed by the source's sweep). limits NULL: close all, reason run_end.
+ */
+static void sweep_local(struct recorder *r, bool all)
+{
+	size_t cursor = 0, n = 0, cap = 0;
+	struct ct_flow **victims = NULL;
+	struct ct_flow *f;
+	while ((f = conntrack_next(r->ct, &cursor))) {
+		if (!all) {
+			if (f->kernel_tracked || r->setup->replay)
+				continue;
+			int64_t idle = f->open.protocol == 6
+					       ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
+					       : (int64_t)r->opts->udp_idle_s * NS_PER_S;
+			if (clock_now(f->open.clock) - f->last_seen_kns < idle)
+				continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct ct_flow **v = realloc(victims, cap * sizeof(*v));
+			if (!v)
+				break;
+			victims = v;
+		}
+		victims[n++] = f;
+	}
+	for (size_t i = 0; i < n; i++) {
+		f = victims[i];
+		/* A replay's clocks are another machine's: close at the last record. */
+		int64_t at = r->setup->replay ? f->last_seen_kns : clock_now(f->open.clock);
+		r->h.flows_closed++;
+		count_store_failure(
+			r, flow_store_queue_update(r->setup->store, f, true,
+						   all ? CONN_CLOSE_RUN_END : CONN_CLOSE_IDLE, at));
+		conntrack_remove(r->ct, f);
+	}
+	free(victims);
+}
+
+static void sweep_sources(struct recorder *r, bool all)
+{
+	struct sweep_limits limits = {
+		.tcp_idle_ns = (int64_t)r->opts->tcp_idle_s * NS_PER_S,
+		.udp_idle_ns = (int64_t)r->opts->udp_idle_s * NS_PER_S,
+	};
+	for (int i = 0; i < r->setup->nsources; i++) {
+		struct source *src = r->setup->sources[i];
+		if (!src->ops->sweep)
+			continue;
+		if (src->ops->sweep(src, fa_clock_ns(CLOCK_BOOTTIME), all ? NULL : &limits,
+				    &r->buf) < 0)
+			fprintf(stderr, "flowrec: %s: flow-table sweep failed\n",
+				src->ops->backend_name(src));
+		process_buf(r, src);
+	}
+}
+
+static void queue_health(struct recorder *r, bool final)
+{
+	fill_health(r);
+	count_store_failure(r, flow_store_queue_health(r->setup->store, &r->h, final));
+}
+
+static void on_tick(struct recorder *r)
+{
+	uint64_t expirations;
+	if (read(r->tick_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	sweep_sources(r, false);
+	sweep_local(r, false);
+	if (++r->ticks % r->opts->stats_s == 0)
+		queue_health(r, false);
+	after_records(r);
+}
+
+static int drain_source(struct recorder *r, int i, size_t max)
+{
+	struct source *src = r->setup->sources[i];
+	int rc = src->ops->drain(src, &r->buf, max);
+	process_buf(r, src);
+	if (rc < 0) {
+		r->exit_code = FA_EXIT_SOURCE;
+		r->stop = true;
+	} else if (rc == SOURCE_EOF) {
+		r->pull_done[i] = true;
+	}
+	after_records(r);
+	return rc;
+}
+
+static int setup_fds(struct recorder *r)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r->batch_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	r->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->sigfd < 0 || r->epfd < 0 || r->batch_fd < 0 || r->tick_fd < 0)
+		return -errno;
+	struct {
+		int fd;
+		int tag;
+	} fds[] = {{r->sigfd, TAG_SIGNAL}, {r->batch_fd, TAG_BATCH}, {r->tick_fd, TAG_TICK}};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u64 = (uint64_t)(int64_t)fds[i].tag};
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fds[i].fd, &ev) < 0)
+			return -errno;
+	}
+	for (int i = 0; i < r->setup->nsources; i++) {
+		const struct source *src = r->setup->sources[i];
+		int fd = src->ops->poll_fd(src);
+		if (fd < 0)
+			continue;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+	}
+	arm_timer(r->tick_fd, NS_PER_S, true);
+	return 0;
+}
+
+/* Any pull source with records left? */
+static bool pull_pending(const struct recorder *r)
+{
+	for (int i = 0; i < r->setup->nsources; i++)
+		if (r->setup->sources[i]->ops->pull && !r->pull_done[i])
+			return true;
+	return false;
+}
+
+/* Only pull sources, all finished: the run is over. */
+static bool all_pulled(const struct recorder *r)
+{
+	for (int i = 0; i < r->setup->nsources; i++)
+		if (!r->setup->sources[i]->ops->pull || !r->pull_done[i])
+			return false;
+	return true;
+}
+
+static void dispatch(struct recorder *r, const struct epoll_event *ev)
+{
+	int64_t tag = (int64_t)ev->data.u64;
+	if (tag == TAG_SIGNAL) {
+		struct signalfd_siginfo si;
+		while (read(r->sigfd, &si, sizeof(si)) == sizeof(si))
+			r->stop = true;
+	} else if (tag == TAG_BATCH) {
+		uint64_t expirations;
+		if (read(r->batch_fd, &expirations, sizeof(expirations)) > 0) {
+			r->batch_armed = false;
+			commit(r);
+		}
+	} else if (tag == TAG_TICK) {
+		on_tick(r);
+	} else {
+		drain_source(r, (int)tag, DRAIN_MAX);
+	}
+}
+
+static void print_summary(const struct recorder *r)
+{
+	const struct recorder_options *o = r->opts;
+	fprintf(stderr,
+		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
+		"events written %llu; flows opened %llu, closed %llu; "
+		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), netlink %llu, "
+		"store %llu\n",
+		o->run, o->cell, (unsigned long long)r->h.received,
+		(unsigned long long)r->h.decoded, (unsigned long long)r->h.rejected,
+		(unsigned long long)flow_store_events_written(r->setup->store),
+		(unsigned long long)r->h.flows_opened, (unsigned long long)r->h.flows_closed,
+		(unsigned long long)(r->h.ring_drops + r->h.table_full),
+		(unsigned long long)r->h.ring_drops, (unsigned long long)r->h.table_full,
+		(unsigned long long)r->h.nflog_overruns, (unsigned long long)r->h.store_failures);
+}
+
+static void shutdown_run(struct recorder *r)
+{
+	struct flow_store *st = r->setup->store;
+	/* Whatever the sources still hold, then the flows still open. */
+	for (int i = 0; i < r->setup->nsources && r->exit_code == FA_EXIT_OK; i++) {
+		struct source *src = r->setup->sources[i];
+		if (!src->ops->pull)
+			drain_source(r, i, SIZE_MAX);
+	}
+	sweep_sources(r, true);
+	sweep_local(r, true);
+	fill_health(r);
+	r->h.events_written = flow_store_events_written(st) + flow_store_pending_events(st);
+	queue_health(r, true);
+	/* Retry a failing final commit for the retry window, then give up loudly. */
+	int64_t deadline =
+		fa_clock_ns(CLOCK_MONOTONIC) + (int64_t)r->opts->store_retry_s * NS_PER_S;
+	while (flow_store_commit(st) != 0) {
+		if (fa_clock_ns(CLOCK_MONOTONIC) > deadline) {
+			fprintf(stderr,
+				"flowrec: final commit failed: %s (%zu operations not stored)\n",
+				flow_store_errmsg(st), flow_store_pending_ops(st));
+			r->exit_code = FA_EXIT_DB;
+			return;
+		}
+		sleep(1);
+	}
+	if (r->setup->tee)
+		replay_writer_flush(r->setup->tee);
+	if (flow_store_end_run(st, r->exit_code == FA_EXIT_OK ? "clean" : "error",
+			       fa_clock_ns(CLOCK_REALTIME)) != 0) {
+		fprintf(stderr, "flowrec: %s\n", flow_store_errmsg(st));
+		r->exit_code = FA_EXIT_DB;
+	}
+}
+
+int recorder_loop_run(const struct recorder_setup *setup)
+{
+	struct recorder r = {
+		.setup = setup,
+		.opts = setup->opts,
+		.epfd = -1,
+		.sigfd = -1,
+		.batch_fd = -1,
+		.tick_fd = -1,
+	};
+	r.ct = conntrack_new();
+	int rc = r.ct ? setup_fds(&r) : -ENOMEM;
+	if (rc < 0) {
+		fprintf(stderr, "flowrec: setting up the event loop: %s\n", strerror(-rc));
+		r.exit_code = FA_EXIT_INTERNAL;
+		goto out;
+	}
+	while (!r.stop) {
+		if (all_pulled(&r))
+			break; /* the replay is finished */
+		bool pull = pull_pending(&r);
+		struct epoll_event evs[16];
+		int n = epoll_wait(r.epfd, evs, 16, pull ? 0 : -1);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "flowrec: epoll_wait: %s\n", strerror(errno));
+			r.exit_code = FA_EXIT_INTERNAL;
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(&r, &evs[i]);
+		if (pull && !r.stop)
+			for (int i = 0; i < setup->nsources; i++)
+				if (setup->sources[i]->ops->pull && !r.pull_done[i])
+					drain_source(&r, i, PULL_CHUNK);
+	}
+	shutdown_run(&r);
+	if (!r.opts->quiet)
+		print_summary(&r);
+out:
+	record_buf_free(&r.buf);
+	conntrack_free(r.ct);
+	for (int fd_i = 0; fd_i < 4; fd_i++) {
+		int fd = fd_i == 0   ? r.epfd
+			 : fd_i == 1 ? r.sigfd
+			 : fd_i == 2 ? r.batch_fd
+				     : r.tick_fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return r.exit_code;
+}

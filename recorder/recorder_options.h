@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowrec's command line: parsing, validation and the usage text. Every value
+ * is checked here, so the rest of the recorder never sees a bad one.
+ */
+#ifndef FLOWAUDIT_RECORDER_OPTIONS_H
+#define FLOWAUDIT_RECORDER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum source_mode {
+	SOURCE_MODE_NONE = 0, /* chosen by --iface / --replay / --nflog-group */
+	SOURCE_MODE_NOOP,
+	SOURCE_MODE_AUTO,
+};
+
+struct recorder_options {
+	const char *db;
+	const char *cell;
+	const char *run;
+	const char *iface;
+	const char *netns;
+	bool iface_side_host;
+	const char *replay;
+	enum source_mode source_mode;
+	int nflog_group; /* -1: none */
+	uint32_t batch_events;
+	uint32_t batch_ms;
+	bool durability_full;
+	const char *policy_digest;
+	const char *keyset_id;
+	const char *issuer_kid;
+	const char *correlation_id;
+	const char *bpf_object;
+	uint32_t tcp_idle_s;
+	uint32_t udp_idle_s;
+	const char *user;
+	const char *tee;
+	uint32_t stats_s;
+	uint32_t ringbuf_bytes;
+	uint32_t flow_table_entries;
+	uint32_t store_retry_s;
+	bool quiet;
+};
+
+enum options_result {
+	OPTIONS_OK = 0,
+	OPTIONS_EXIT = 1, /* --help or --version printed: exit 0 */
+};
+
+/*
+ * Parse argv into o (defaults first). Returns OPTIONS_OK, OPTIONS_EXIT, or
+ * -FA_EXIT_USAGE with a one-line message in err naming the option and the
+ * accepted form.
+ */
+int recorder_options_parse(int argc, char **argv, struct recorder_options *o, char *err,
+			   size_t errlen);
+/* The full usage text. */
+void recorder_options_usage(FILE *out);
+
+#endif
