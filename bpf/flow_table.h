@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * FLOW_TABLE: the flow table the built-in tc program keeps (BPF hash map) and
+ * the recorder sweeps. Shared by bpf/flowaudit.bpf.c and
+ * recorder/source_ebpf.c so the key and value layouts cannot drift.
+ *
+ * Key: the normalised 5-tuple. The (address, port) pair that compares lower
+ * (address bytes first, then port) is stored as "lo", so both directions of
+ * one connection are one key. ICMP echo uses the identifier as both ports (the
+ * request and the reply are one flow); other ICMP messages use port 0 and
+ * type << 8 | code.
+ *
+ * Value: counters per side (index 0 = originator, the sender of the first
+ * packet; 1 = responder), times from bpf_ktime_get_boot_ns(), and the
+ * reporting state. Fields that several CPUs may write at once are __u32/__u64
+ * and changed with atomic instructions; see flowaudit.bpf.c.
+ *
+ * Invariants:
+ * - reported == FLOW_REPORTED only after the opened record was reserved and
+ *   submitted; FLOW_REPORTING while one CPU holds the claim to emit it.
+ * - state == FLOW_STATE_LINGER after a TCP close was detected; closed_ns is
+ *   then set and close_reason says why; close_reported says whether the
+ *   closed record reached the ring buffer (if not, the sweep emits it).
+ */
+#ifndef FLOWAUDIT_FLOW_TABLE_H
+#define FLOWAUDIT_FLOW_TABLE_H
+
+#include <linux/types.h>
+
+/* Defaults the loader may override with bpf_map__set_max_entries(). */
+#define FLOW_TABLE_DEFAULT_ENTRIES 65536
+#define CONN_EVENTS_DEFAULT_BYTES (1u << 22) /* 4 MiB */
+
+/* How long a closed TCP flow stays in the table absorbing its last packets. */
+#define FLOW_LINGER_NS (4ull * 1000 * 1000 * 1000)
+
+enum flow_reported {
+	FLOW_UNREPORTED = 0,
+	FLOW_REPORTED = 1,
+	FLOW_REPORTING = 2,
+};
+
+enum flow_state {
+	FLOW_STATE_OPEN = 0,
+	FLOW_STATE_LINGER = 1,
+};
+
+/* fin_seen bits */
+#define FLOW_FIN_ORIG 1u
+#define FLOW_FIN_RESP 2u
+
+struct flow_key {
+	__u8 family; /* 4 or 6 */
+	__u8 protocol;
+	__u16 port_lo; /* host order */
+	__u16 port_hi;
+	__u16 pad;
+	__u8 addr_lo[16]; /* network order, IPv4 in the first 4 bytes */
+	__u8 addr_hi[16];
+};
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 40 bytes");
+
+struct flow_value {
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+	__u64 closed_ns; /* FLOW_STATE_LINGER: when the close was detected */
+	__u64 packets[2]; /* [0] originator, [1] responder */
+	__u64 bytes[2]; /* IP-layer bytes */
+	__u32 reported; /* enum flow_reported */
+	__u32 state; /* enum flow_state */
+	__u32 fin_seen; /* FLOW_FIN_* */
+	__u32 close_reported;
+	__u8 orig_is_lo; /* the originator is the key's lo side */
+	__u8 direction; /* CONN_DIR_* of the flow, from the cell */
+	__u8 close_reason; /* enum conn_close_reason, FLOW_STATE_LINGER only */
+	__u8 pad0;
+	__u16 icmp_type_code; /* ICMP: type << 8 | code of the first packet */
+	__u16 pad1;
+};
+
+_Static_assert(sizeof(struct flow_value) == 80, "flow_value is 80 bytes");
+
+#endif /* FLOWAUDIT_FLOW_TABLE_H */
