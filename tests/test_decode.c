@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Decoder tests: the seed's ring-buffer tests ported (canonical round trip,
+ * short/long records rejected with their length, padding ignored, verdict,
+ * protocol mapping), plus the v2 connection record.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "decode.h"
+#include "fa_addr.h"
+#include "fa_names.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+/* The seed's canonical_record(): 10.0.0.1:44321 -> 192.0.2.5:443 tcp, 7777 pkts. */
+static void canonical_record(uint8_t buf[FLOW_RECORD_V1_SIZE])
+{
+	uint32_t src = 0x0A000001, dst = 0xC0000205;
+	uint16_t sport = 44321, dport = 443;
+	uint64_t pkts = 7777, ts = 123456789;
+	memset(buf, 0, FLOW_RECORD_V1_SIZE);
+	memcpy(buf + 0, &src, 4);
+	memcpy(buf + 4, &dst, 4);
+	memcpy(buf + 8, &sport, 2);
+	memcpy(buf + 10, &dport, 2);
+	buf[12] = 6;
+	memcpy(buf + 16, &pkts, 8);
+	memcpy(buf + 24, &ts, 8);
+	buf[32] = 1;
+}
+
+static void test_round_trips_canonical_record(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct flow_record_v1 rec;
+	char err[DECODE_ERR_MAX];
+	canonical_record(buf);
+	assert_int_equal(decode_flow_v1(buf, sizeof(buf), &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.src_ip, 0x0A000001);
+	assert_int_equal(rec.dst_ip, 0xC0000205);
+	assert_int_equal(rec.src_port, 44321);
+	assert_int_equal(rec.dst_port, 443);
+	assert_int_equal(rec.proto, 6);
+	assert_int_equal(rec.pkt_count, 7777);
+	assert_int_equal(rec.first_seen_ns, 123456789);
+	assert_int_equal(rec.verdict, 1);
+}
+
+static void test_rejects_short_record(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE - 1] = {0};
+	struct flow_record_v1 rec;
+	char err[DECODE_ERR_MAX];
+	assert_int_not_equal(decode_flow_v1(buf, sizeof(buf), &rec, err, sizeof(err)), 0);
+	assert_string_equal(err, "ring-buffer record is 39 bytes, expected exactly 40; kernel "
+				 "producer ABI drift or torn read");
+}
+
+static void test_rejects_long_record(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE + 8] = {0};
+	struct flow_record_v1 rec;
+	char err[DECODE_ERR_MAX];
+	assert_int_not_equal(decode_flow_v1(buf, sizeof(buf), &rec, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "is 48 bytes, expected exactly 40"));
+	assert_int_not_equal(decode_flow_v1(buf, 0, &rec, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "is 0 bytes"));
+}
+
+static void test_ignores_padding_bytes(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct flow_record_v1 rec;
+	char err[DECODE_ERR_MAX];
+	canonical_record(buf);
+	memset(buf + 13, 0xff, 3);
+	memset(buf + 33, 0xaa, 7);
+	assert_int_equal(decode_flow_v1(buf, sizeof(buf), &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.proto, 6);
+	assert_int_equal(rec.verdict, 1);
+	assert_int_equal(rec.pkt_count, 7777);
+}
+
+static void decode_event(const uint8_t *buf, struct fa_event *ev)
+{
+	struct flow_record_v1 rec;
+	char err[DECODE_ERR_MAX];
+	assert_int_equal(decode_flow_v1(buf, FLOW_RECORD_V1_SIZE, &rec, err, sizeof(err)), 0);
+	flow_v1_to_event(&rec, ev);
+}
+
+static void test_event_renders_tcp_dst(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct fa_event ev;
+	char text[FA_ADDR_TEXT_MAX];
+	canonical_record(buf);
+	decode_event(buf, &ev);
+	assert_int_equal(ev.kind, FA_EVENT_OPENED);
+	assert_int_equal(ev.direction, CONN_DIR_EGRESS);
+	assert_false(ev.deny);
+	assert_string_equal(fa_protocol_name(ev.protocol), "tcp");
+	assert_string_equal(fa_addr_format(&ev.dst, ev.family, text, sizeof(text)), "192.0.2.5");
+	assert_string_equal(fa_addr_format(&ev.src, ev.family, text, sizeof(text)), "10.0.0.1");
+	assert_int_equal(ev.dst_port, 443);
+	assert_int_equal(ev.orig_packets, 7777);
+	assert_false(ev.bytes_known);
+	assert_int_equal(ev.clock, FA_CLOCK_MONOTONIC);
+	assert_int_equal(ev.first_seen_kns, 123456789);
+	assert_string_equal(ev.reason_code, FA_REASON_EBPF_TC_OBSERVED);
+}
+
+static void test_verdict_drop_is_deny(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct fa_event ev;
+	canonical_record(buf);
+	buf[32] = 2;
+	decode_event(buf, &ev);
+	assert_true(ev.deny);
+	assert_string_equal(ev.reason_code, FA_REASON_EBPF_XDP_DROP);
+	/* Anything but 2 is an allow. */
+	for (unsigned v = 0; v < 256; v++) {
+		buf[32] = (uint8_t)v;
+		decode_event(buf, &ev);
+		assert_int_equal(ev.deny, v == 2);
+	}
+}
+
+static void test_unknown_proto_maps_to_null(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct fa_event ev;
+	canonical_record(buf);
+	buf[12] = 99;
+	decode_event(buf, &ev);
+	assert_int_equal(ev.protocol, 99);
+	assert_null(fa_protocol_name(ev.protocol));
+}
+
+static void test_maps_udp(void **state)
+{
+	(void)state;
+	uint8_t buf[FLOW_RECORD_V1_SIZE];
+	struct fa_event ev;
+	canonical_record(buf);
+	buf[12] = 17;
+	decode_event(buf, &ev);
+	assert_string_equal(fa_protocol_name(ev.protocol), "udp");
+}
+
+static void test_layout_constant_matches_producer(void **state)
+{
+	(void)state;
+	assert_int_equal(FLOW_RECORD_V1_SIZE, 40);
+	assert_int_equal(sizeof(struct flow_record_v1), 40);
+	assert_int_equal(sizeof(struct conn_record_v2), CONN_RECORD_V2_SIZE);
+}
+
+static void v2_record(struct conn_record_v2 *r, uint8_t kind, int family)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->family = (uint8_t)family;
+	r->protocol = 17;
+	r->direction = CONN_DIR_INGRESS;
+	r->close_reason = kind == CONN_KIND_CLOSED ? CONN_CLOSE_IDLE : CONN_CLOSE_NONE;
+	r->src_port = 5353;
+	r->dst_port = 53;
+	if (family == 4) {
+		inet_pton(AF_INET, "198.51.100.7", r->src_addr);
+		inet_pton(AF_INET, "10.0.0.2", r->dst_addr);
+	} else {
+		inet_pton(AF_INET6, "2001:db8::7", r->src_addr);
+		inet_pton(AF_INET6, "fd00::2", r->dst_addr);
+	}
+	r->orig_packets = 3;
+	r->orig_bytes = 3 * 48;
+	r->resp_packets = 2;
+	r->resp_bytes = 2 * 60;
+	r->first_seen_ns = 1000;
+	r->last_seen_ns = 2000;
+}
+
+static void test_v2_decodes_and_maps(void **state)
+{
+	(void)state;
+	struct conn_record_v2 in, out;
+	struct fa_event ev;
+	char err[DECODE_ERR_MAX], text[FA_ADDR_TEXT_MAX];
+	for (int family = 4; family <= 6; family += 2) {
+		v2_record(&in, CONN_KIND_CLOSED, family);
+		assert_int_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+		conn_v2_to_event(&out, &ev);
+		assert_int_equal(ev.kind, FA_EVENT_CLOSED);
+		assert_int_equal(ev.clock, FA_CLOCK_BOOTTIME);
+		assert_int_equal(ev.direction, CONN_DIR_INGRESS);
+		assert_int_equal(ev.close_reason, CONN_CLOSE_IDLE);
+		assert_true(ev.bytes_known);
+		assert_int_equal(ev.orig_bytes, 144);
+		assert_int_equal(ev.resp_bytes, 120);
+		assert_int_equal(ev.last_seen_kns, 2000);
+		assert_string_equal(fa_addr_format(&ev.src, ev.family, text, sizeof(text)),
+				    family == 4 ? "198.51.100.7" : "2001:db8::7");
+		assert_int_equal(fa_addr_is_v4(&ev.src), family == 4);
+	}
+}
+
+static void test_v2_rejects_bad_records(void **state)
+{
+	(void)state;
+	struct conn_record_v2 in, out;
+	char err[DECODE_ERR_MAX];
+	v2_record(&in, CONN_KIND_OPENED, 4);
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in) - 1, &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "95 bytes, expected exactly 96"));
+	in.kind = 7;
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown kind 7"));
+	v2_record(&in, CONN_KIND_OPENED, 5);
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "address family 5"));
+	v2_record(&in, CONN_KIND_OPENED, 4);
+	in.direction = 2;
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	v2_record(&in, CONN_KIND_OPENED, 4);
+	in.close_reason = CONN_CLOSE_TCP_FIN; /* an open carries no close reason */
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	v2_record(&in, CONN_KIND_CLOSED, 4);
+	in.close_reason = CONN_CLOSE_REASON_COUNT;
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+}
+
+static void test_reason_codes_distinct_from_nft(void **state)
+{
+	(void)state;
+	const char *codes[] = {FA_REASON_EBPF_XDP_DROP, FA_REASON_EBPF_TC_OBSERVED,
+			       FA_REASON_NFLOG_MATCH};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		assert_int_not_equal(strncmp(codes[i], "nft_", 4), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trips_canonical_record),
+		cmocka_unit_test(test_rejects_short_record),
+		cmocka_unit_test(test_rejects_long_record),
+		cmocka_unit_test(test_ignores_padding_bytes),
+		cmocka_unit_test(test_event_renders_tcp_dst),
+		cmocka_unit_test(test_verdict_drop_is_deny),
+		cmocka_unit_test(test_unknown_proto_maps_to_null),
+		cmocka_unit_test(test_maps_udp),
+		cmocka_unit_test(test_layout_constant_matches_producer),
+		cmocka_unit_test(test_v2_decodes_and_maps),
+		cmocka_unit_test(test_v2_rejects_bad_records),
+		cmocka_unit_test(test_reason_codes_distinct_from_nft),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

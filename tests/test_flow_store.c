@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The batch writer on real files: rows as queued, nothing visible before the
+ * commit, and failures forced deterministically (SQLITE_FULL through
+ * max_page_count, SQLITE_BUSY through a second connection holding BEGIN
+ * IMMEDIATE): the commit fails, nothing partial is stored, and a retry after
+ * the fault writes every queued row exactly once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "conn_record_v2.h"
+#include "fa_db.h"
+#include "fa_exit.h"
+#include "fa_names.h"
+#include "flow_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fixture {
+	char path[64];
+	sqlite3 *db;
+	struct flow_store *st;
+	struct conntrack *ct;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	char err[512];
+	snprintf(fx->path, sizeof(fx->path), "/tmp/flowaudit-store-%d.db", getpid());
+	unlink(fx->path);
+	if (fa_db_open_writer(fx->path, FA_DB_DURABILITY_NORMAL, &fx->db, err, sizeof(err)))
+		return -1;
+	fx->st = flow_store_open(fx->db, fx->path, err, sizeof(err));
+	fx->ct = conntrack_new();
+	struct store_run_info run = {.cell_id = "cell-1",
+				     .run_id = "run-1",
+				     .policy_digest = "sha256:abc",
+				     .source = "replay",
+				     .started_at = 1,
+				     .mono_offset_ns = 1000,
+				     .boot_offset_ns = 2000};
+	if (flow_store_begin_run(fx->st, &run, err, sizeof(err)))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	flow_store_close(fx->st);
+	sqlite3_close(fx->db);
+	conntrack_free(fx->ct);
+	char p[96];
+	unlink(fx->path);
+	snprintf(p, sizeof(p), "%s-wal", fx->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", fx->path);
+	unlink(p);
+	free(fx);
+	return 0;
+}
+
+static long long count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Queue n new flows (distinct source ports), as the main loop does. */
+static void queue_flows(struct fixture *fx, int first, int n)
+{
+	for (int i = first; i < first + n; i++) {
+		struct fa_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = FA_EVENT_OPENED;
+		ev.clock = FA_CLOCK_MONOTONIC;
+		ev.family = 4;
+		ev.protocol = 6;
+		fa_addr_from_v4_host(0x0A000001, &ev.src);
+		fa_addr_from_v4_host(0xC0000205, &ev.dst);
+		ev.src_port = (uint16_t)(1000 + i);
+		ev.dst_port = 443;
+		ev.orig_packets = 1;
+		ev.first_seen_kns = ev.last_seen_kns = 100 + i;
+		ev.reason_code = FA_REASON_EBPF_TC_OBSERVED;
+		ev.source = "test";
+		enum ct_outcome out;
+		struct ct_flow *f = conntrack_record(fx->ct, &ev, &out);
+		assert_int_equal(out, CT_NEW_FLOW);
+		assert_int_equal(flow_store_queue_open(fx->st, f), 0);
+	}
+}
+
+static void test_rows_appear_only_after_commit(void **state)
+{
+	struct fixture *fx = *state;
+	queue_flows(fx, 0, 10);
+	assert_int_equal(flow_store_pending_events(fx->st), 10);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 0);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(flow_store_pending_events(fx->st), 0);
+	assert_int_equal(flow_store_events_written(fx->st), 10);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 10);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE state = 'open'"), 10);
+	/* seq is 1..N; observed_at is the kernel time plus the run's monotonic offset. */
+	assert_int_equal(count(fx->db, "SELECT min(seq) FROM flow_events"), 1);
+	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events"), 10);
+	assert_int_equal(count(fx->db, "SELECT observed_at FROM flow_events WHERE seq = 1"), 1100);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events e JOIN flows f USING "
+				       "(flow_id) WHERE f.orig_port = e.src_port"),
+			 10);
+	assert_int_equal(flow_store_commit(fx->st), 0); /* empty queue: no-op */
+	assert_int_equal(flow_store_commits(fx->st), 1);
+}
+
+static void test_close_updates_the_flow(void **state)
+{
+	struct fixture *fx = *state;
+	queue_flows(fx, 0, 1);
+	size_t cursor = 0;
+	struct ct_flow *f = conntrack_next(fx->ct, &cursor);
+	f->orig_packets = 9;
+	f->orig_bytes = 900;
+	f->resp_packets = 3;
+	f->resp_bytes = 300;
+	f->bytes_known = true;
+	f->last_seen_kns = 500;
+	assert_int_equal(flow_store_queue_update(fx->st, f, true, CONN_CLOSE_TCP_FIN, 500), 0);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE state = 'closed' AND "
+				       "close_reason = 'tcp_fin' AND closed_at = 1500 AND "
+				       "orig_bytes = 900 AND resp_packets = 3"),
+			 1);
+}
+
+static void test_disk_full_keeps_queue_and_retries(void **state)
+{
+	struct fixture *fx = *state;
+	queue_flows(fx, 0, 100);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	long long pages = count(fx->db, "PRAGMA page_count");
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld", pages);
+	assert_int_equal(sqlite3_exec(fx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	queue_flows(fx, 100, 3000);
+	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	assert_non_null(strstr(flow_store_errmsg(fx->st), "full"));
+	assert_non_null(strstr(flow_store_errmsg(fx->st), fx->path));
+	assert_int_equal(flow_store_pending_events(fx->st), 3000);
+	assert_int_equal(flow_store_events_written(fx->st), 100);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 100);
+	/* A second failure changes nothing either. */
+	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	/* Space returns: everything queued is written once. */
+	assert_int_equal(sqlite3_exec(fx->db, "PRAGMA max_page_count=1000000", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 3100);
+	assert_int_equal(count(fx->db, "SELECT count(DISTINCT seq) FROM flow_events"), 3100);
+	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events"), 3100);
+	assert_int_equal(flow_store_events_written(fx->st), 3100);
+}
+
+static void test_busy_database_retries(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(fx->db, 10);
+	queue_flows(fx, 0, 5);
+	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	assert_non_null(strstr(flow_store_errmsg(fx->st), "locked"));
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 5);
+}
+
+static void test_rejects_health_and_end(void **state)
+{
+	struct fixture *fx = *state;
+	char err[512];
+	assert_int_equal(flow_store_queue_reject(fx->st, "replay", "bad length", "\x01\x02", 2), 0);
+	struct store_health h = {.received = 7, .decoded = 6, .rejected = 1, .ring_drops = 2};
+	assert_int_equal(flow_store_queue_health(fx->st, &h, true), 0);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM rejects WHERE raw = x'0102' AND "
+				       "reason = 'bad length'"),
+			 1);
+	assert_int_equal(count(fx->db, "SELECT received + 10 * rejected + 100 * ring_drops + "
+				       "1000 * is_final FROM health"),
+			 1217);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM runs WHERE ended_at IS NULL"), 1);
+	assert_int_equal(flow_store_end_run(fx->st, "clean", 42), 0);
+	assert_int_equal(count(fx->db, "SELECT ended_at FROM runs WHERE end_status = 'clean'"), 42);
+	/* The same run id again is refused by name. */
+	struct flow_store *st2 = flow_store_open(fx->db, fx->path, err, sizeof(err));
+	struct store_run_info run = {.cell_id = "cell-1", .run_id = "run-1", .source = "replay"};
+	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -FA_EXIT_DB);
+	assert_non_null(strstr(err, "already exists"));
+	flow_store_close(st2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rows_appear_only_after_commit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_close_updates_the_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_keeps_queue_and_retries, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_busy_database_retries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_health_and_end, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
