@@ -8,6 +8,7 @@
 
 enum fa_exit {
 	FA_EXIT_OK = 0,
+	FA_EXIT_VERIFY_FAILED = 1, /* flowq verify found problems in a database */
 	FA_EXIT_USAGE = 2, /* bad command line: option or value */
 	FA_EXIT_DB = 3, /* database could not be opened, created or written */
 	FA_EXIT_SOURCE = 4, /* capture source failed (BPF load/attach, netns, replay file) */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Deterministic CBOR encoding of records; see cbor_writer.h. */
+#include "cbor_writer.h"
+
+#include "utf8.h"
+
+#include <cbor.h>
+#include <string.h>
+
+void fq_cbor_text(struct fq_out *o, const char *s, size_t n)
+{
+	unsigned char head[9];
+	size_t clean = fq_utf8_clean_len(s, n);
+	fq_out_write(o, head, cbor_encode_string_start(clean, head, sizeof(head)));
+	if (clean == n) {
+		fq_out_write(o, s, n);
+		return;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = fq_utf8_seq_len(p + i, n - i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		fq_out_write(o, p + run, i - run);
+		fq_out_write(o, FQ_UTF8_REPLACEMENT, 3);
+		run = ++i;
+	}
+	fq_out_write(o, p + run, n - run);
+}
+
+void fq_cbor_value(struct fq_out *o, const struct fq_value *v)
+{
+	unsigned char buf[9];
+	size_t n;
+	switch (v->type) {
+	case FQ_V_TEXT:
+		fq_cbor_text(o, v->s, v->len);
+		return;
+	case FQ_V_UINT:
+		n = cbor_encode_uint(v->u, buf, sizeof(buf));
+		break;
+	case FQ_V_INT:
+		/* Major type 1 carries -1 - value. */
+		n = v->i >= 0 ? cbor_encode_uint((uint64_t)v->i, buf, sizeof(buf))
+			      : cbor_encode_negint((uint64_t)(-1 - v->i), buf, sizeof(buf));
+		break;
+	case FQ_V_BOOL:
+		n = cbor_encode_bool(v->b, buf, sizeof(buf));
+		break;
+	case FQ_V_NULL:
+	default:
+		n = cbor_encode_null(buf, sizeof(buf));
+		break;
+	}
+	fq_out_write(o, buf, n);
+}
+
+void fq_cbor_array_start(struct fq_out *o, uint64_t count)
+{
+	unsigned char buf[9];
+	fq_out_write(o, buf, cbor_encode_array_start((size_t)count, buf, sizeof(buf)));
+}
+
+void fq_cbor_map(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals)
+{
+	unsigned char buf[9];
+	fq_out_write(o, buf, cbor_encode_map_start(schema->n, buf, sizeof(buf)));
+	for (size_t j = 0; j < schema->n; j++) {
+		size_t i = schema->cbor_order[j];
+		fq_cbor_text(o, schema->keys[i], strlen(schema->keys[i]));
+		fq_cbor_value(o, &vals[i]);
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * CBOR encoding of records, RFC 8949 section 4.2.1 (core deterministic):
+ * every head (integer, length) in its shortest form, definite lengths only,
+ * map keys in the bytewise order of their encodings (the schema's static
+ * cbor_order table, checked by a unit test, so nothing is sorted per record),
+ * null as 0xf6, no floats. Text is made valid UTF-8 (U+FFFD) before writing.
+ * The heads come from libcbor's cbor_encode_* helpers, which pick the
+ * shortest width.
+ */
+#ifndef FLOWQ_CBOR_WRITER_H
+#define FLOWQ_CBOR_WRITER_H
+
+#include "out.h"
+#include "record.h"
+
+/* Write a text string item. */
+void fq_cbor_text(struct fq_out *o, const char *s, size_t n);
+/* Write one value (null, text, unsigned or negative integer, bool). */
+void fq_cbor_value(struct fq_out *o, const struct fq_value *v);
+/* Write a definite-length array head for count items. */
+void fq_cbor_array_start(struct fq_out *o, uint64_t count);
+/* Write one record as a definite-length map in schema->cbor_order. */
+void fq_cbor_map(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* flowq export: NetworkFlowDecision records in any format; see flowq export --help. */
+#include "commands.h"
+
+#include "decision.h"
+#include "export_row.h"
+#include "stream.h"
+
+static int export_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *vals)
+{
+	(void)db;
+	struct fq_decision d;
+	int rc = fq_export_row(st, ctx, &d);
+	if (rc)
+		return rc;
+	fq_decision_values(&d, vals);
+	return 0;
+}
+
+int fq_cmd_export(const struct fq_cli *cli)
+{
+	struct fq_export_scratch scratch = {0};
+	const struct fq_stream_spec spec = {
+		.kind = FQ_Q_EVENTS,
+		.count_kind = FQ_Q_EVENTS_COUNT,
+		.key_col = FQ_EV_OBSERVED_AT,
+		.schema = &fq_decision_schema,
+		.row = export_row,
+		.ctx = &scratch,
+	};
+	int rc = fq_stream_run(cli, &spec);
+	fq_export_scratch_free(&scratch);
+	return rc;
+}

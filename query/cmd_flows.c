@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowq flows: the connection-tracking rows (one per connection), with state,
+ * close reason, counters of both directions and duration (closed_at, or the
+ * last packet while open, minus opened_at).
+ */
+#include "commands.h"
+
+#include "fa_addr.h"
+#include "fa_names.h"
+#include "fa_time.h"
+#include "stream.h"
+
+#include <string.h>
+
+static const char *const flow_keys[] = {
+	"cell_id",    "run_id",		 "flow_id",   "state",	     "close_reason", "direction",
+	"protocol",   "protocol_number", "orig_addr", "orig_port",   "resp_addr",    "resp_port",
+	"opened_at",  "last_seen_at",	 "closed_at", "duration_ns", "orig_packets", "resp_packets",
+	"orig_bytes", "resp_bytes",	 "open_seen",
+};
+
+enum {
+	K_CELL,
+	K_RUN,
+	K_FLOW_ID,
+	K_STATE,
+	K_CLOSE_REASON,
+	K_DIRECTION,
+	K_PROTOCOL,
+	K_PROTOCOL_NUMBER,
+	K_ORIG_ADDR,
+	K_ORIG_PORT,
+	K_RESP_ADDR,
+	K_RESP_PORT,
+	K_OPENED_AT,
+	K_LAST_SEEN_AT,
+	K_CLOSED_AT,
+	K_DURATION,
+	K_ORIG_PACKETS,
+	K_RESP_PACKETS,
+	K_ORIG_BYTES,
+	K_RESP_BYTES,
+	K_OPEN_SEEN,
+	K_COUNT,
+};
+
+static const uint8_t flow_table_cols[] = {
+	K_OPENED_AT,	K_CELL,		K_RUN,	      K_STATE,	    K_CLOSE_REASON, K_DIRECTION,
+	K_PROTOCOL,	K_ORIG_ADDR,	K_ORIG_PORT,  K_RESP_ADDR,  K_RESP_PORT,    K_DURATION,
+	K_ORIG_PACKETS, K_RESP_PACKETS, K_ORIG_BYTES, K_RESP_BYTES,
+};
+
+static const struct fq_schema flow_schema = {
+	.n = K_COUNT,
+	.keys = flow_keys,
+	.table_cols = flow_table_cols,
+	.table_n = sizeof(flow_table_cols),
+};
+
+struct flow_scratch {
+	char orig[FA_ADDR_TEXT_MAX], resp[FA_ADDR_TEXT_MAX];
+	char opened[FA_RFC3339_LEN], last[FA_RFC3339_LEN], closed[FA_RFC3339_LEN];
+};
+
+static struct fq_value addr_value(sqlite3_stmt *st, int col, int family, char *buf, size_t len)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != FA_ADDR_LEN || (family != 4 && family != 6))
+		return fq_v_null();
+	struct fa_addr a;
+	memcpy(a.b, sqlite3_column_blob(st, col), FA_ADDR_LEN);
+	return fq_v_text(fa_addr_format(&a, family, buf, len));
+}
+
+static struct fq_value time_value(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return fq_v_null();
+	return fq_v_text(fa_time_format_rfc3339(sqlite3_column_int64(st, col), buf, len));
+}
+
+static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
+{
+	(void)db;
+	struct flow_scratch *s = ctx;
+	int family = sqlite3_column_int(st, FQ_FL_FAMILY);
+	int proto = sqlite3_column_int(st, FQ_FL_PROTOCOL);
+	v[K_CELL] = fq_col_value(st, FQ_FL_CELL_ID);
+	v[K_RUN] = fq_col_value(st, FQ_FL_RUN_ID);
+	v[K_FLOW_ID] = fq_col_value(st, FQ_FL_FLOW_ID);
+	v[K_STATE] = fq_col_value(st, FQ_FL_STATE);
+	v[K_CLOSE_REASON] = fq_col_value(st, FQ_FL_CLOSE_REASON);
+	v[K_DIRECTION] = fq_col_value(st, FQ_FL_DIRECTION);
+	v[K_PROTOCOL] =
+		fq_v_text(proto >= 0 && proto <= 255 ? fa_protocol_name((unsigned)proto) : NULL);
+	v[K_PROTOCOL_NUMBER] = fq_col_value(st, FQ_FL_PROTOCOL);
+	v[K_ORIG_ADDR] = addr_value(st, FQ_FL_ORIG_ADDR, family, s->orig, sizeof(s->orig));
+	v[K_ORIG_PORT] = fq_col_value(st, FQ_FL_ORIG_PORT);
+	v[K_RESP_ADDR] = addr_value(st, FQ_FL_RESP_ADDR, family, s->resp, sizeof(s->resp));
+	v[K_RESP_PORT] = fq_col_value(st, FQ_FL_RESP_PORT);
+	v[K_OPENED_AT] = time_value(st, FQ_FL_OPENED_AT, s->opened, sizeof(s->opened));
+	v[K_LAST_SEEN_AT] = time_value(st, FQ_FL_LAST_SEEN_AT, s->last, sizeof(s->last));
+	v[K_CLOSED_AT] = time_value(st, FQ_FL_CLOSED_AT, s->closed, sizeof(s->closed));
+	int end_col = sqlite3_column_type(st, FQ_FL_CLOSED_AT) == SQLITE_NULL ? FQ_FL_LAST_SEEN_AT
+									      : FQ_FL_CLOSED_AT;
+	v[K_DURATION] = fq_v_int(sqlite3_column_int64(st, end_col) -
+				 sqlite3_column_int64(st, FQ_FL_OPENED_AT));
+	v[K_ORIG_PACKETS] = fq_col_value(st, FQ_FL_ORIG_PACKETS);
+	v[K_RESP_PACKETS] = fq_col_value(st, FQ_FL_RESP_PACKETS);
+	v[K_ORIG_BYTES] = fq_col_value(st, FQ_FL_ORIG_BYTES);
+	v[K_RESP_BYTES] = fq_col_value(st, FQ_FL_RESP_BYTES);
+	v[K_OPEN_SEEN] = fq_v_bool(sqlite3_column_int(st, FQ_FL_OPEN_SEEN) != 0);
+	return 0;
+}
+
+int fq_cmd_flows(const struct fq_cli *cli)
+{
+	struct flow_scratch scratch;
+	const struct fq_stream_spec spec = {
+		.kind = FQ_Q_FLOWS,
+		.key_col = FQ_FL_OPENED_AT,
+		.schema = &flow_schema,
+		.row = flow_row,
+		.ctx = &scratch,
+	};
+	return fq_stream_run(cli, &spec);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowq health: per run, its last health row (the final one when the run
+ * ended, else the latest tick) and a verdict. "lost" when anything was lost:
+ * ring_drops + table_full + nflog_overruns + store_failures + rejected > 0,
+ * or received != decoded + rejected. "no_health" when the run has no row.
+ */
+#include "commands.h"
+
+#include "fa_time.h"
+#include "stream.h"
+
+static const char *const health_keys[] = {
+	"cell_id",	 "run_id",	   "at",
+	"is_final",	 "received",	   "decoded",
+	"rejected",	 "events_written", "ring_drops",
+	"table_full",	 "nflog_overruns", "store_failures",
+	"flows_opened",	 "flows_closed",   "duplicate_opens",
+	"orphan_closes", "commits",	   "slowest_commit_us",
+	"lost",		 "verdict",
+};
+
+#define HEALTH_NKEYS (sizeof(health_keys) / sizeof(health_keys[0]))
+
+static const uint8_t health_table_cols[] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 18, 19};
+
+static const struct fq_schema health_schema = {
+	.n = HEALTH_NKEYS,
+	.keys = health_keys,
+	.table_cols = health_table_cols,
+	.table_n = sizeof(health_table_cols),
+};
+
+struct health_scratch {
+	char at[FA_RFC3339_LEN];
+};
+
+static uint64_t col_u(sqlite3_stmt *st, int col)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
+{
+	(void)db;
+	struct health_scratch *s = ctx;
+	v[0] = fq_col_value(st, FQ_HE_CELL_ID);
+	v[1] = fq_col_value(st, FQ_HE_RUN_ID);
+	if (sqlite3_column_type(st, FQ_HE_AT) == SQLITE_NULL) {
+		for (size_t i = 2; i < HEALTH_NKEYS - 1; i++)
+			v[i] = fq_v_null();
+		v[HEALTH_NKEYS - 1] = fq_v_text("no_health");
+		return 0;
+	}
+	v[2] = fq_v_text(
+		fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_HE_AT), s->at, sizeof(s->at)));
+	v[3] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
+	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_SLOWEST_COMMIT_US; c++)
+		v[c - FQ_HE_RECEIVED + 4] = fq_col_value(st, c);
+	uint64_t received = col_u(st, FQ_HE_RECEIVED), decoded = col_u(st, FQ_HE_DECODED);
+	uint64_t rejected = col_u(st, FQ_HE_REJECTED);
+	uint64_t lost = col_u(st, FQ_HE_RING_DROPS) + col_u(st, FQ_HE_TABLE_FULL) +
+			col_u(st, FQ_HE_NFLOG_OVERRUNS) + col_u(st, FQ_HE_STORE_FAILURES) +
+			rejected;
+	bool unbalanced = received != decoded + rejected;
+	v[HEALTH_NKEYS - 2] = fq_v_uint(lost);
+	v[HEALTH_NKEYS - 1] = fq_v_text(lost || unbalanced ? "lost" : "ok");
+	return 0;
+}
+
+int fq_cmd_health(const struct fq_cli *cli)
+{
+	struct health_scratch scratch;
+	const struct fq_stream_spec spec = {
+		.kind = FQ_Q_HEALTH,
+		.key_col = FQ_HE_STARTED_AT,
+		.schema = &health_schema,
+		.row = health_row,
+		.ctx = &scratch,
+	};
+	return fq_stream_run(cli, &spec);
+}

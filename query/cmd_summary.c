@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowq summary: totals, per-protocol counts, top destinations by flows and
+ * by bytes, and denied destinations, over every --db. Each database answers
+ * GROUP BY queries; the groups (one per destination, not per event) are
+ * merged in memory by sorting, then ranked. --limit N sets the top N (10).
+ *
+ * Output: one record per line of the report, {section, dst_addr, protocol,
+ * flows, denied, packets, bytes}; section is total, protocol, top_by_flows,
+ * top_by_bytes or denied.
+ */
+#include "commands.h"
+
+#include "dbset.h"
+#include "fa_addr.h"
+#include "fa_exit.h"
+#include "fa_names.h"
+#include "out.h"
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const summary_keys[] = {
+	"section", "dst_addr", "protocol", "flows", "denied", "packets", "bytes",
+};
+
+static const struct fq_schema summary_schema = {
+	.n = 7,
+	.keys = summary_keys,
+};
+
+struct group {
+	struct fa_addr addr;
+	int family; /* destinations: 4 or 6 */
+	int64_t proto; /* protocols */
+	uint64_t flows, denied, packets, bytes;
+};
+
+struct groups {
+	struct group *g;
+	size_t n, cap;
+};
+
+static int groups_add(struct groups *gs, const struct group *g)
+{
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? 2 * gs->cap : 256;
+		struct group *p = realloc(gs->g, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		gs->g = p;
+		gs->cap = cap;
+	}
+	gs->g[gs->n++] = *g;
+	return 0;
+}
+
+static uint64_t col_u(sqlite3_stmt *st, int col)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	int c = memcmp(x->addr.b, y->addr.b, FA_ADDR_LEN);
+	if (c)
+		return c;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return x->proto < y->proto ? -1 : x->proto > y->proto;
+}
+
+static int cmp_u(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : a < b; /* descending */
+}
+
+static int by_flows(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	int c = cmp_u(x->flows, y->flows);
+	return c ? c : by_key(a, b);
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	int c = cmp_u(x->bytes, y->bytes);
+	return c ? c : by_key(a, b);
+}
+
+static int by_denied(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	int c = cmp_u(x->denied, y->denied);
+	return c ? c : by_key(a, b);
+}
+
+/* Sort by key and fold equal keys (the same destination seen in several databases). */
+static void fold(struct groups *gs)
+{
+	if (gs->n == 0)
+		return;
+	qsort(gs->g, gs->n, sizeof(*gs->g), by_key);
+	size_t w = 0;
+	for (size_t r = 1; r < gs->n; r++) {
+		if (by_key(&gs->g[w], &gs->g[r]) == 0) {
+			gs->g[w].flows += gs->g[r].flows;
+			gs->g[w].denied += gs->g[r].denied;
+			gs->g[w].packets += gs->g[r].packets;
+			gs->g[w].bytes += gs->g[r].bytes;
+		} else {
+			gs->g[++w] = gs->g[r];
+		}
+	}
+	gs->n = w + 1;
+}
+
+static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct fq_filters *f,
+		   struct groups *gs, char *err, size_t errlen)
+{
+	sqlite3_stmt *st[FQ_MAX_DB] = {NULL};
+	int rc = fq_dbset_prepare(dbs, kind, f, st, err, errlen);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < dbs->n && !rc; i++) {
+		int s;
+		while ((s = sqlite3_step(st[i])) == SQLITE_ROW) {
+			struct group g = {0};
+			if (kind == FQ_Q_SUM_DST) {
+				if (sqlite3_column_bytes(st[i], FQ_SU_KEY) == FA_ADDR_LEN)
+					memcpy(g.addr.b, sqlite3_column_blob(st[i], FQ_SU_KEY),
+					       FA_ADDR_LEN);
+				g.family = sqlite3_column_int(st[i], FQ_SU_FAMILY);
+			} else {
+				g.proto = sqlite3_column_int64(st[i], FQ_SU_KEY);
+			}
+			g.flows = col_u(st[i], FQ_SU_FLOWS);
+			g.denied = col_u(st[i], FQ_SU_DENIED);
+			g.packets = col_u(st[i], FQ_SU_PACKETS);
+			g.bytes = col_u(st[i], FQ_SU_BYTES);
+			if (groups_add(gs, &g)) {
+				snprintf(err, errlen, "out of memory");
+				rc = -FA_EXIT_INTERNAL;
+				break;
+			}
+		}
+		if (!rc && s != SQLITE_DONE) {
+			snprintf(err, errlen, "%s: reading failed: %s", dbs->paths[i],
+				 sqlite3_errmsg(dbs->db[i]));
+			rc = -FA_EXIT_DB;
+		}
+	}
+	fq_stmts_finalize(st, dbs->n);
+	if (!rc)
+		fold(gs);
+	return rc;
+}
+
+static void emit(struct fq_writer *w, const char *section, const struct group *g, bool dst)
+{
+	char addr[FA_ADDR_TEXT_MAX], proto[8];
+	struct fq_value v[7];
+	v[0] = fq_v_text(section);
+	v[1] = dst ? fq_v_text(fa_addr_format(&g->addr, g->family, addr, sizeof(addr)))
+		   : fq_v_null();
+	v[2] = fq_v_null();
+	if (!dst && section[0] == 'p') {
+		const char *name = g->proto >= 0 && g->proto <= 255
+					   ? fa_protocol_name((unsigned)g->proto)
+					   : NULL;
+		if (!name) {
+			snprintf(proto, sizeof(proto), "%d", (int)(g->proto & 0xffff));
+			name = proto;
+		}
+		v[2] = fq_v_text(name);
+	}
+	v[3] = fq_v_uint(g->flows);
+	v[4] = fq_v_uint(g->denied);
+	v[5] = fq_v_uint(g->packets);
+	v[6] = fq_v_uint(g->bytes);
+	fq_writer_record(w, v);
+}
+
+static void emit_top(struct fq_writer *w, struct groups *gs, const char *section,
+		     int (*order)(const void *, const void *), uint64_t top, bool denied_only)
+{
+	qsort(gs->g, gs->n, sizeof(*gs->g), order);
+	uint64_t shown = 0;
+	for (size_t i = 0; i < gs->n && shown < top; i++) {
+		if (denied_only && gs->g[i].denied == 0)
+			break;
+		emit(w, section, &gs->g[i], true);
+		shown++;
+	}
+}
+
+int fq_cmd_summary(const struct fq_cli *cli)
+{
+	struct fq_dbset dbs = {0};
+	struct groups dst = {0}, proto = {0};
+	struct fq_writer w = {0};
+	struct fq_out *out = NULL;
+	char err[1024] = "";
+	int exit_code = FA_EXIT_OK;
+
+	int rc = fq_dbset_open(&dbs, cli->dbs, cli->ndb, err, sizeof(err));
+	if (!rc)
+		rc = collect(&dbs, FQ_Q_SUM_PROTO, &cli->filters, &proto, err, sizeof(err));
+	if (!rc)
+		rc = collect(&dbs, FQ_Q_SUM_DST, &cli->filters, &dst, err, sizeof(err));
+	if (rc) {
+		exit_code = -rc;
+		goto fail;
+	}
+	out = malloc(sizeof(*out));
+	if (!out) {
+		exit_code = FA_EXIT_INTERNAL;
+		goto fail;
+	}
+	fq_out_init(out, STDOUT_FILENO, false);
+	fq_writer_init(&w, fq_format_resolve(cli->format, STDOUT_FILENO), out, &summary_schema);
+	if (fq_writer_begin(&w, 0)) {
+		exit_code = FA_EXIT_INTERNAL;
+		goto fail;
+	}
+	struct group total = {0};
+	for (size_t i = 0; i < proto.n; i++) {
+		total.flows += proto.g[i].flows;
+		total.denied += proto.g[i].denied;
+		total.packets += proto.g[i].packets;
+		total.bytes += proto.g[i].bytes;
+	}
+	emit(&w, "total", &total, false);
+	for (size_t i = 0; i < proto.n; i++)
+		emit(&w, "protocol", &proto.g[i], false);
+	uint64_t top = cli->filters.set & FQ_F_LIMIT ? (uint64_t)cli->filters.limit : 10;
+	emit_top(&w, &dst, "top_by_flows", by_flows, top, false);
+	emit_top(&w, &dst, "top_by_bytes", by_bytes, top, false);
+	emit_top(&w, &dst, "denied", by_denied, top, true);
+	fq_writer_end(&w);
+	rc = fq_out_flush(out);
+	if (rc) {
+		snprintf(err, sizeof(err), "standard output: write failed: %s", strerror(-rc));
+		exit_code = FA_EXIT_IO;
+		goto fail;
+	}
+	goto done;
+fail:
+	if (err[0])
+		fq_error(cli, "%s", err);
+done:
+	fq_writer_destroy(&w);
+	fq_dbset_close(&dbs);
+	free(dst.g);
+	free(proto.g);
+	free(out);
+	return exit_code;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowq verify: checks each database and reports one record per check:
+ *   integrity      PRAGMA integrity_check says ok
+ *   identity       application_id is flowaudit's and user_version is this build's
+ *   foreign_keys   PRAGMA foreign_key_check finds nothing
+ *   seq            every run's flow_events seq are exactly 1..N (no gap, no repeat)
+ *   flow_refs      every flow_events.flow_id names an existing flows row
+ * Exit FA_EXIT_VERIFY_FAILED when any check finds a problem. A file that is
+ * not a flowaudit database at all is refused by the open, as elsewhere.
+ */
+#include "commands.h"
+
+#include "dbset.h"
+#include "fa_db.h"
+#include "fa_exit.h"
+#include "fa_version.h"
+#include "out.h"
+#include "writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const verify_keys[] = {"db", "check", "status", "detail"};
+
+static const struct fq_schema verify_schema = {
+	.n = 4,
+	.keys = verify_keys,
+};
+
+struct verifier {
+	struct fq_writer *w;
+	const char *path;
+	sqlite3 *db;
+	unsigned problems;
+};
+
+static void report(struct verifier *v, const char *check, bool ok, const char *detail)
+{
+	struct fq_value vals[4] = {fq_v_text(v->path), fq_v_text(check),
+				   fq_v_text(ok ? "ok" : "problem"), fq_v_text(detail)};
+	if (!ok)
+		v->problems++;
+	fq_writer_record(v->w, vals);
+}
+
+/* Run sql; the first column of the first row into buf (or "" when no row). */
+static bool first_text(struct verifier *v, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL) == SQLITE_OK;
+	int rc = ok ? sqlite3_step(st) : SQLITE_ERROR;
+	buf[0] = '\0';
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(buf, len, "query failed: %s", sqlite3_errmsg(v->db));
+		ok = false;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static void check_integrity(struct verifier *v)
+{
+	char buf[512];
+	bool ran = first_text(v, "PRAGMA integrity_check", buf, sizeof(buf));
+	report(v, "integrity", ran && strcmp(buf, "ok") == 0, buf);
+}
+
+static void check_identity(struct verifier *v)
+{
+	long long app = 0, version = 0;
+	char buf[160];
+	if (fa_db_pragma_int(v->db, "application_id", &app) != SQLITE_OK ||
+	    fa_db_pragma_int(v->db, "user_version", &version) != SQLITE_OK) {
+		snprintf(buf, sizeof(buf), "cannot read: %s", sqlite3_errmsg(v->db));
+		report(v, "identity", false, buf);
+		return;
+	}
+	bool ok = app == FA_APPLICATION_ID && version == fa_db_schema_version();
+	snprintf(buf, sizeof(buf),
+		 "application_id 0x%llx (expected 0x%x), user_version %lld (expected %d)", app,
+		 FA_APPLICATION_ID, version, fa_db_schema_version());
+	report(v, "identity", ok, buf);
+}
+
+static void check_foreign_keys(struct verifier *v)
+{
+	char buf[256], detail[320];
+	bool ran = first_text(v,
+			      "SELECT \"table\" || ' rowid ' || rowid || ' -> ' || parent"
+			      " FROM pragma_foreign_key_check",
+			      buf, sizeof(buf));
+	snprintf(detail, sizeof(detail), "%s%s", buf[0] ? "dangling reference: " : "", buf);
+	report(v, "foreign_keys", ran && buf[0] == '\0', detail);
+}
+
+static void check_seq(struct verifier *v)
+{
+	/* With UNIQUE (run_pk, seq), min 1 and max N over N rows means exactly 1..N. */
+	static const char sql[] =
+		"SELECT r.cell_id, r.run_id, count(e.seq), min(e.seq), max(e.seq)"
+		" FROM runs AS r JOIN flow_events AS e ON e.run_pk = r.run_pk"
+		" GROUP BY r.run_pk HAVING min(e.seq) <> 1 OR max(e.seq) <> count(e.seq)"
+		" OR count(DISTINCT e.seq) <> count(e.seq)";
+	sqlite3_stmt *st = NULL;
+	char detail[512] = "";
+	unsigned bad = 0;
+	int rc = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (bad++ == 0)
+			snprintf(detail, sizeof(detail),
+				 "run %.100s/%.100s has %" PRId64 " events with seq %" PRId64
+				 "..%" PRId64 " (expected 1..%" PRId64 ")",
+				 (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1),
+				 (int64_t)sqlite3_column_int64(st, 2),
+				 (int64_t)sqlite3_column_int64(st, 3),
+				 (int64_t)sqlite3_column_int64(st, 4),
+				 (int64_t)sqlite3_column_int64(st, 2));
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(detail, sizeof(detail), "query failed: %s", sqlite3_errmsg(v->db));
+		bad++;
+	} else if (bad > 1) {
+		size_t used = strlen(detail);
+		snprintf(detail + used, sizeof(detail) - used, "; %u runs in all", bad);
+	}
+	sqlite3_finalize(st);
+	report(v, "seq", bad == 0, detail);
+}
+
+static void check_flow_refs(struct verifier *v)
+{
+	char buf[64], detail[128];
+	bool ran =
+		first_text(v,
+			   "SELECT count(*) FROM flow_events AS e WHERE e.flow_id IS NOT NULL"
+			   " AND NOT EXISTS (SELECT 1 FROM flows AS f WHERE f.flow_id = e.flow_id)",
+			   buf, sizeof(buf));
+	bool ok = ran && strcmp(buf, "0") == 0;
+	snprintf(detail, sizeof(detail), ran ? "%s events name a missing flow" : "%s", buf);
+	report(v, "flow_refs", ok, ok ? "" : detail);
+}
+
+int fq_cmd_verify(const struct fq_cli *cli)
+{
+	struct fq_writer w = {0};
+	struct fq_out *out = malloc(sizeof(*out));
+	char err[1024];
+	int exit_code = FA_EXIT_OK;
+	unsigned problems = 0;
+	if (!out)
+		return FA_EXIT_INTERNAL;
+	fq_out_init(out, STDOUT_FILENO, false);
+	fq_writer_init(&w, fq_format_resolve(cli->format, STDOUT_FILENO), out, &verify_schema);
+	fq_writer_begin(&w, 0);
+	for (size_t i = 0; i < cli->ndb; i++) {
+		struct fq_dbset one = {0};
+		int rc = fq_dbset_open(&one, &cli->dbs[i], 1, err, sizeof(err));
+		if (rc) {
+			fq_out_flush(out);
+			fq_error(cli, "%s", err);
+			if (exit_code == FA_EXIT_OK)
+				exit_code = -rc;
+			continue;
+		}
+		struct verifier v = {.w = &w, .path = cli->dbs[i], .db = one.db[0]};
+		check_integrity(&v);
+		check_identity(&v);
+		check_foreign_keys(&v);
+		check_seq(&v);
+		check_flow_refs(&v);
+		problems += v.problems;
+		fq_dbset_close(&one);
+	}
+	fq_writer_end(&w);
+	if (fq_out_flush(out) && exit_code == FA_EXIT_OK)
+		exit_code = FA_EXIT_IO;
+	if (problems && exit_code == FA_EXIT_OK)
+		exit_code = FA_EXIT_VERIFY_FAILED;
+	fq_writer_destroy(&w);
+	free(out);
+	return exit_code;
+}

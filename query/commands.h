@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowq's sub-commands. Each takes the parsed command line and returns an
+ * fa_exit code; its --help text lives in help.c.
+ */
+#ifndef FLOWQ_COMMANDS_H
+#define FLOWQ_COMMANDS_H
+
+#include "cli.h"
+
+int fq_cmd_runs(const struct fq_cli *cli);
+int fq_cmd_export(const struct fq_cli *cli);
+int fq_cmd_flows(const struct fq_cli *cli);
+int fq_cmd_summary(const struct fq_cli *cli);
+int fq_cmd_health(const struct fq_cli *cli);
+int fq_cmd_verify(const struct fq_cli *cli);
+
+/* The sub-command table, terminated by a NULL name. */
+extern const struct fq_command fq_commands[];
+/* The top-level --help text. */
+extern const char fq_help_main[];
+/* Run flowq with argv (argv[0] is the program). Returns the process exit code. */
+int fq_main(int argc, char **argv);
+
+#endif

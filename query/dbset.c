@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Read-only database set with one read transaction each; see dbset.h. */
+#include "dbset.h"
+
+#include "fa_db.h"
+#include "fa_exit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	s->n = 0;
+	s->paths = paths;
+	s->db = calloc(n ? n : 1, sizeof(*s->db));
+	if (!s->db) {
+		snprintf(err, errlen, "out of memory");
+		return -FA_EXIT_INTERNAL;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		rc = fa_db_open_reader(paths[i], &s->db[i], err, errlen);
+		if (rc)
+			goto fail;
+		s->n = i + 1;
+		char *msg = NULL;
+		if (sqlite3_exec(s->db[i], "BEGIN", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: cannot begin a read transaction: %s", paths[i],
+				 msg ? msg : sqlite3_errmsg(s->db[i]));
+			sqlite3_free(msg);
+			rc = -FA_EXIT_DB;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	fq_dbset_close(s);
+	return rc;
+}
+
+int fq_dbset_prepare(struct fq_dbset *s, enum fq_query_kind kind, const struct fq_filters *f,
+		     sqlite3_stmt **stmts, char *err, size_t errlen)
+{
+	char sql[4096];
+	for (size_t i = 0; i < s->n; i++)
+		stmts[i] = NULL;
+	if (fq_sql_build(kind, f, sql, sizeof(sql))) {
+		snprintf(err, errlen, "internal error: query text too long");
+		return -FA_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (sqlite3_prepare_v2(s->db[i], sql, -1, &stmts[i], NULL) != SQLITE_OK ||
+		    fq_sql_bind(stmts[i], f) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: query failed: %s", s->paths[i],
+				 sqlite3_errmsg(s->db[i]));
+			fq_stmts_finalize(stmts, s->n);
+			return -FA_EXIT_DB;
+		}
+	}
+	return 0;
+}
+
+void fq_stmts_finalize(sqlite3_stmt **stmts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_finalize(stmts[i]);
+		stmts[i] = NULL;
+	}
+}
+
+void fq_dbset_close(struct fq_dbset *s)
+{
+	if (!s->db)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		/* A read transaction has nothing to keep: COMMIT just releases the snapshot. */
+		sqlite3_exec(s->db[i], "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(s->db[i]);
+	}
+	free(s->db);
+	s->db = NULL;
+	s->n = 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One FQ_Q_EVENTS row to one NetworkFlowDecision: the stored columns become
+ * the translator's flow event (decision.h), the run row gives the stamping
+ * metadata, and the text forms (address, time, decision id) are rendered into
+ * a scratch buffer that lives until the next row.
+ */
+#ifndef FLOWQ_EXPORT_ROW_H
+#define FLOWQ_EXPORT_ROW_H
+
+#include "decision.h"
+#include "fa_addr.h"
+#include "fa_time.h"
+
+#include <sqlite3.h>
+
+struct fq_export_scratch {
+	char addr[FA_ADDR_TEXT_MAX];
+	char observed_at[FA_RFC3339_LEN];
+	char *decision_id;
+	size_t decision_id_cap;
+};
+
+/*
+ * Translate the current row of st (an FQ_Q_EVENTS statement) into *out.
+ * Values the database holds in a wrong shape (a dst_addr that is not 16
+ * bytes, a port outside 0-65535, a negative count) become null rather than
+ * a wrong number. Returns 0 or -ENOMEM.
+ */
+int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decision *out);
+/* Free the scratch buffers. */
+void fq_export_scratch_free(struct fq_export_scratch *s);
+
+#endif

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The --help texts of flowq and its sub-commands, written as short manual
+ * pages: synopsis, description, options, formats, exit codes. The exit codes
+ * are those of common/fa_exit.h; keep both in step.
+ */
+#include "commands.h"
+
+#include "fa_exit.h"
+
+#define EXIT_CODES                                                                                 \
+	"EXIT STATUS\n"                                                                            \
+	"  0   success\n"                                                                          \
+	"  1   verify: a check found a problem\n"                                                  \
+	"  2   usage: unknown option or bad value (the message names the option and the\n"         \
+	"      accepted form)\n"                                                                   \
+	"  3   database error: missing or unreadable file, corrupt pages, SQLite error\n"          \
+	"  6   not a flowaudit database, or a newer schema than this flowq understands\n"          \
+	"  7   output error: --output or standard output could not be written\n"                   \
+	"  70  internal error\n"
+
+#define DB_OPTION                                                                                  \
+	"  --db PATH        a flowaudit database (one per cell); repeat for several.\n"            \
+	"                   Opened read-only; all reads of one call happen in one read\n"          \
+	"                   transaction per database, so results are consistent while\n"           \
+	"                   flowrec is writing. Rows of several databases are merged in\n"         \
+	"                   time order (ties: --db order, then insertion order).\n"
+
+#define TIME_FORMS                                                                                 \
+	"                   T is RFC 3339 (2026-05-06T12:00:00Z, fraction and offset\n"            \
+	"                   allowed) or relative to now: 500ms, 30s, 15m, 2h, 7d.\n"
+
+const char fq_help_main[] =
+	"NAME\n"
+	"  flowq - query flowaudit databases and export NetworkFlowDecision records\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq runs    --db PATH [--db PATH ...] [--format table|json|ndjson] [filters]\n"
+	"  flowq export  --db PATH [--db PATH ...] [--format ndjson|json|cbor-seq|cbor|table]\n"
+	"                [--output FILE] [--digest sha256] [filters]\n"
+	"  flowq flows   --db PATH [...] [filters] [--format table|json|ndjson]\n"
+	"  flowq summary --db PATH [...] [filters] [--format table|json|ndjson]\n"
+	"  flowq health  --db PATH [...] [--cell ID] [--run ID] [--format table|json|ndjson]\n"
+	"  flowq verify  --db PATH [...] [--format table|json|ndjson]\n"
+	"  flowq --help | --version\n"
+	"  flowq COMMAND --help\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  flowq reads the SQLite databases written by flowrec, read-only. It never\n"
+	"  changes a database, works while flowrec is recording, and refuses files that\n"
+	"  are not flowaudit databases or have a newer schema.\n"
+	"\n"
+	"COMMANDS\n"
+	"  runs     every run: ids, start/end, end status, metadata, counts\n"
+	"  export   NetworkFlowDecision records (schema/network_flow_decision.md)\n"
+	"  flows    connection-tracking rows: state, close reason, counters, duration\n"
+	"  summary  top destinations by flows and bytes, denied destinations, protocols\n"
+	"  health   per run: loss counters and a verdict (ok, lost, no_health)\n"
+	"  verify   integrity and consistency checks\n"
+	"\n"
+	"FILTERS (where a command accepts them; see its --help)\n"
+	"  --cell ID  --run ID  --since T  --until T  --dst CIDR  --port N\n"
+	"  --proto NAME|NUM  --decision allow|deny  --direction egress|ingress\n"
+	"  --reason CODE  --limit N\n"
+	"\n"
+	"OUTPUT\n"
+	"  Without --format: table when standard output is a terminal, else ndjson.\n"
+	"\n" EXIT_CODES;
+
+static const char help_export[] =
+	"NAME\n"
+	"  flowq export - export flow decisions as NetworkFlowDecision records\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq export --db PATH [--db PATH ...] [--format ndjson|json|cbor-seq|cbor|table]\n"
+	"               [--output FILE] [--digest sha256] [--cell ID] [--run ID]\n"
+	"               [--since T] [--until T] [--dst CIDR] [--port N] [--proto NAME|NUM]\n"
+	"               [--decision allow|deny] [--direction egress|ingress]\n"
+	"               [--reason CODE] [--limit N]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  One record per recorded flow decision, in observed_at order, with the keys\n"
+	"  schema_version, cell_id, run_id, decision_id, direction, decision,\n"
+	"  reason_code, nft_rule_ref, dst_addr, dst_port, protocol, packet_count,\n"
+	"  byte_count, policy_digest, keyset_id, issuer_kid, correlation_id,\n"
+	"  observed_at (schema/network_flow_decision.md). Every key is always present;\n"
+	"  an unknown value is null. decision_id is CELL:RUN:SEQ and stable. The same\n"
+	"  database and filters always give the same bytes.\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION "  --format F       ndjson    one JSON object per line (streaming)\n"
+	"                   json      one JSON array (streaming)\n"
+	"                   cbor-seq  RFC 8742 CBOR sequence, one map per record\n"
+	"                   cbor      one definite-length CBOR array (counted first,\n"
+	"                             in the same read transaction)\n"
+	"                   table     aligned columns for a terminal (a subset of keys)\n"
+	"                   Default: table on a terminal, else ndjson. JSON is RFC 8259\n"
+	"                   with invalid UTF-8 replaced by U+FFFD; CBOR is RFC 8949\n"
+	"                   core deterministic (sorted keys, shortest integers).\n"
+	"  --output FILE    write FILE atomically (FILE.tmp.XXXXXX, fsync, rename,\n"
+	"                   fsync of the directory) instead of standard output\n"
+	"  --digest sha256  after a successful export print \"sha256:<hex>\" of exactly\n"
+	"                   the bytes exported, as one line on standard error\n"
+	"  --cell ID        only runs of this cell\n"
+	"  --run ID         only this run id\n"
+	"  --since T        observed_at >= T\n"
+	"  --until T        observed_at < T\n" TIME_FORMS
+	"  --dst CIDR       destination in 10.0.0.0/8, 192.0.2.5, 2001:db8::/32 ...\n"
+	"  --port N         destination port 0-65535\n"
+	"  --proto P        tcp, udp, icmp, icmpv6 or a number 0-255\n"
+	"  --decision D     allow or deny\n"
+	"  --direction D    egress or ingress (from the cell's point of view)\n"
+	"  --reason CODE    reason_code, e.g. ebpf_tc_observed, ebpf_xdp_drop, nflog_match\n"
+	"  --limit N        at most N records in all\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+static const char help_runs[] =
+	"NAME\n"
+	"  flowq runs - list recorded runs\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq runs --db PATH [--db PATH ...] [--format table|json|ndjson] [--cell ID]\n"
+	"             [--run ID] [--since T] [--until T] [--limit N]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  One record per run, by start time: cell_id, run_id, started_at, ended_at\n"
+	"  (RFC 3339 UTC, 9 fractional digits), end_status (clean or error as stored;\n"
+	"  running_or_killed when the run never ended cleanly, ended_at null),\n"
+	"  policy_digest, keyset_id, issuer_kid, correlation_id, source, iface, host,\n"
+	"  recorder_version, events (flow decisions), flows (connection rows),\n"
+	"  unique_flows (flows whose open was seen: a repeated open counts once, a\n"
+	"  close without an open counts nothing) and rejects (undecodable records).\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION
+	"  --format F       table, json (one array) or ndjson (one object per line)\n"
+	"  --cell ID        only this cell\n"
+	"  --run ID         only this run id\n"
+	"  --since T        started at or after T\n"
+	"  --until T        started before T\n" TIME_FORMS "  --limit N        at most N runs\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+static const char help_flows[] =
+	"NAME\n"
+	"  flowq flows - list connection-tracking rows\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq flows --db PATH [--db PATH ...] [--format table|json|ndjson] [--cell ID]\n"
+	"              [--run ID] [--since T] [--until T] [--dst CIDR] [--port N]\n"
+	"              [--proto NAME|NUM] [--direction egress|ingress] [--limit N]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  One record per connection, by opened_at: cell_id, run_id, flow_id, state\n"
+	"  (open, closed), close_reason (tcp_fin, tcp_rst, idle, run_end, evicted),\n"
+	"  direction, protocol (name or null) and protocol_number, orig_addr/orig_port\n"
+	"  (the side that sent the first packet), resp_addr/resp_port, opened_at,\n"
+	"  last_seen_at, closed_at, duration_ns (closed_at, or last_seen_at while\n"
+	"  open, minus opened_at), packets and bytes of each side, open_seen (false:\n"
+	"  a close arrived for a flow whose open was never seen).\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
+	"  --cell ID, --run ID\n"
+	"  --since T, --until T   opened_at in [since, until)\n" TIME_FORMS
+	"  --dst CIDR       responder address in CIDR\n"
+	"  --port N         responder port\n"
+	"  --proto P        tcp, udp, icmp, icmpv6 or 0-255\n"
+	"  --direction D    egress or ingress\n"
+	"  --limit N        at most N rows\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+static const char help_summary[] =
+	"NAME\n"
+	"  flowq summary - who did the cells talk to\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq summary --db PATH [--db PATH ...] [--format table|json|ndjson] [filters]\n"
+	"                [--limit N]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  Records {section, dst_addr, protocol, flows, denied, packets, bytes}: one\n"
+	"  \"total\", one \"protocol\" per protocol, then the top N destinations\n"
+	"  \"top_by_flows\" and \"top_by_bytes\", and \"denied\" (destinations with\n"
+	"  denied decisions, most first). flows counts decisions (one per flow);\n"
+	"  packets and bytes are the flows' totals where known. Databases are combined.\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
+	"  --limit N        N destinations per ranking (default 10)\n"
+	"  filters          --cell --run --since --until --dst --port --proto --decision\n"
+	"                   --direction --reason, as for flowq export\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+static const char help_health[] =
+	"NAME\n"
+	"  flowq health - did a run lose anything\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq health --db PATH [--db PATH ...] [--format table|json|ndjson] [--cell ID]\n"
+	"               [--run ID] [--since T] [--until T] [--limit N]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  One record per run from its last health row (the final row written when the\n"
+	"  run ended, else the latest periodic one): received, decoded, rejected,\n"
+	"  events_written, ring_drops, table_full, nflog_overruns, store_failures,\n"
+	"  flows_opened, flows_closed, duplicate_opens, orphan_closes, commits,\n"
+	"  slowest_commit_us, lost (ring_drops + table_full + nflog_overruns +\n"
+	"  store_failures + rejected) and verdict: \"lost\" when lost > 0 or\n"
+	"  received != decoded + rejected, \"ok\" otherwise, \"no_health\" when the run\n"
+	"  has no health row (all counters null).\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
+	"  --cell ID, --run ID, --since T, --until T (run start), --limit N\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+static const char help_verify[] =
+	"NAME\n"
+	"  flowq verify - check flowaudit databases\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq verify --db PATH [--db PATH ...] [--format table|json|ndjson]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  Records {db, check, status (ok | problem), detail} for the checks:\n"
+	"  integrity (PRAGMA integrity_check), identity (application_id and\n"
+	"  user_version), foreign_keys (PRAGMA foreign_key_check), seq (each run's\n"
+	"  flow_events seq are exactly 1..N) and flow_refs (every event's flow exists).\n"
+	"  Exit status 1 when any check reports a problem.\n"
+	"\n"
+	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
+#define LISTING_FORMATS                                                                            \
+	(FQ_FMT_BIT(FQ_FMT_TABLE) | FQ_FMT_BIT(FQ_FMT_JSON) | FQ_FMT_BIT(FQ_FMT_NDJSON))
+#define RUN_FILTERS (FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_LIMIT)
+
+const struct fq_command fq_commands[] = {
+	{"runs", fq_cmd_runs, help_runs, RUN_FILTERS, LISTING_FORMATS, false},
+	{"export", fq_cmd_export, help_export, FQ_F_ALL,
+	 LISTING_FORMATS | FQ_FMT_BIT(FQ_FMT_CBOR_SEQ) | FQ_FMT_BIT(FQ_FMT_CBOR), true},
+	{"flows", fq_cmd_flows, help_flows,
+	 FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_DST | FQ_F_PORT | FQ_F_PROTO |
+		 FQ_F_DIRECTION | FQ_F_LIMIT,
+	 LISTING_FORMATS, false},
+	{"summary", fq_cmd_summary, help_summary, FQ_F_ALL, LISTING_FORMATS, false},
+	{"health", fq_cmd_health, help_health, RUN_FILTERS, LISTING_FORMATS, false},
+	{"verify", fq_cmd_verify, help_verify, 0, LISTING_FORMATS, false},
+	{NULL, NULL, NULL, 0, 0, false},
+};

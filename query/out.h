@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The byte sink every flowq writer writes into: a buffered file descriptor
+ * that can also hash (SHA-256) and count exactly the bytes that reach it.
+ * Errors are sticky: after the first failed write every call is a no-op and
+ * fq_out_flush() reports the error, so writers need not check each call.
+ */
+#ifndef FLOWQ_OUT_H
+#define FLOWQ_OUT_H
+
+#include "sha256.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FQ_OUT_BUF 65536
+
+struct fq_out {
+	int fd;
+	bool hashing;
+	int err; /* 0 or the first -errno */
+	uint64_t bytes; /* bytes accepted so far */
+	struct fq_sha256 sha;
+	size_t len;
+	unsigned char buf[FQ_OUT_BUF];
+};
+
+/* Prepare o to write to fd (not owned); hash the bytes when hashing is true. */
+void fq_out_init(struct fq_out *o, int fd, bool hashing);
+/* Append n bytes. */
+void fq_out_write(struct fq_out *o, const void *p, size_t n);
+/* Append a NUL-terminated string. */
+void fq_out_puts(struct fq_out *o, const char *s);
+/* Append one byte. */
+void fq_out_byte(struct fq_out *o, unsigned char c);
+/* Append printf-formatted text (short pieces: at most 255 bytes). */
+void fq_out_printf(struct fq_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write out the buffer. Returns 0 or the sticky -errno. */
+int fq_out_flush(struct fq_out *o);
+/* After a successful flush: the digest of every byte written, as "sha256:<hex>". */
+void fq_out_digest(struct fq_out *o, char buf[FQ_SHA256_TEXT_LEN]);
+
+#endif

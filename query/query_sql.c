@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SQL text for every flowq query; see query_sql.h. Only fixed fragments from
+ * the tables below are concatenated; values arrive through sqlite3_bind_*.
+ *
+ * Ordering: events by (observed_at, event_id). event_id follows seq within a
+ * run (the recorder appends in seq order), and the pair is exactly what the
+ * flow_events_by_time index yields (its entries end in the rowid), so an
+ * unfiltered export streams from the index with no sort step.
+ */
+#include "query_sql.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Packet and byte counts of an export: the flow's totals once known, else the event's own. */
+#define PACKETS_EXPR                                                                               \
+	"CASE WHEN f.flow_id IS NOT NULL AND (f.state = 'closed' OR "                              \
+	"f.orig_packets + f.resp_packets > 0) THEN f.orig_packets + f.resp_packets "               \
+	"ELSE e.packet_count END"
+#define BYTES_EXPR                                                                                 \
+	"CASE WHEN f.orig_bytes IS NOT NULL OR f.resp_bytes IS NOT NULL "                          \
+	"THEN coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0) ELSE e.byte_count END"
+
+#define EVENTS_FROM                                                                                \
+	" FROM flow_events AS e JOIN runs AS r ON r.run_pk = e.run_pk"                             \
+	" LEFT JOIN flows AS f ON f.flow_id = e.flow_id"
+
+struct clause {
+	unsigned bit;
+	const char *sql;
+};
+
+static const struct clause event_clauses[] = {
+	{FQ_F_CELL, "r.cell_id = :cell"},
+	{FQ_F_RUN, "r.run_id = :run"},
+	{FQ_F_SINCE, "e.observed_at >= :since"},
+	{FQ_F_UNTIL, "e.observed_at < :until"},
+	{FQ_F_DST, "e.dst_addr BETWEEN :dst_lo AND :dst_hi"},
+	{FQ_F_PORT, "e.dst_port = :port"},
+	{FQ_F_PROTO, "e.protocol = :proto"},
+	{FQ_F_DECISION, "e.decision = :decision"},
+	{FQ_F_DIRECTION, "e.direction = :direction"},
+	{FQ_F_REASON, "e.reason_code = :reason"},
+	{0, NULL},
+};
+
+static const struct clause flow_clauses[] = {
+	{FQ_F_CELL, "r.cell_id = :cell"},
+	{FQ_F_RUN, "r.run_id = :run"},
+	{FQ_F_SINCE, "f.opened_at >= :since"},
+	{FQ_F_UNTIL, "f.opened_at < :until"},
+	{FQ_F_DST, "f.resp_addr BETWEEN :dst_lo AND :dst_hi"},
+	{FQ_F_PORT, "f.resp_port = :port"},
+	{FQ_F_PROTO, "f.protocol = :proto"},
+	{FQ_F_DIRECTION, "f.direction = :direction"},
+	{0, NULL},
+};
+
+static const struct clause run_clauses[] = {
+	{FQ_F_CELL, "r.cell_id = :cell"},
+	{FQ_F_RUN, "r.run_id = :run"},
+	{FQ_F_SINCE, "r.started_at >= :since"},
+	{FQ_F_UNTIL, "r.started_at < :until"},
+	{0, NULL},
+};
+
+static const struct {
+	const char *head;
+	const char *tail;
+	const struct clause *clauses;
+	bool limit;
+} kinds[] = {
+	[FQ_Q_EVENTS] = {"SELECT e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref,"
+			 " e.family, e.dst_addr, e.dst_port, e.protocol, " PACKETS_EXPR
+			 ", " BYTES_EXPR ", e.observed_at, r.cell_id, r.run_id,"
+			 " r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id"
+			 " " EVENTS_FROM,
+			 " ORDER BY e.observed_at, e.event_id", event_clauses, true},
+	[FQ_Q_EVENTS_COUNT] = {"SELECT count(*) FROM (SELECT 1" EVENTS_FROM, ")", event_clauses,
+			       true},
+	[FQ_Q_FLOWS] = {"SELECT r.cell_id, r.run_id, f.flow_id, f.state, f.close_reason,"
+			" f.direction, f.family, f.protocol, f.orig_addr, f.orig_port,"
+			" f.resp_addr, f.resp_port, f.opened_at, f.last_seen_at, f.closed_at,"
+			" f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, f.open_seen"
+			" FROM flows AS f JOIN runs AS r ON r.run_pk = f.run_pk",
+			" ORDER BY f.opened_at, f.flow_id", flow_clauses, true},
+	[FQ_Q_RUNS] = {"SELECT r.cell_id, r.run_id, r.started_at, r.ended_at, r.end_status,"
+		       " r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id, r.source,"
+		       " r.iface, r.host, r.recorder_version,"
+		       " (SELECT count(*) FROM flow_events WHERE run_pk = r.run_pk),"
+		       " (SELECT count(*) FROM flows WHERE run_pk = r.run_pk),"
+		       " (SELECT count(*) FROM flows WHERE run_pk = r.run_pk AND open_seen = 1),"
+		       " (SELECT count(*) FROM rejects WHERE run_pk = r.run_pk)"
+		       " FROM runs AS r",
+		       " ORDER BY r.started_at, r.run_pk", run_clauses, true},
+	[FQ_Q_HEALTH] = {"SELECT r.cell_id, r.run_id, r.started_at, h.at, h.is_final, h.received,"
+			 " h.decoded, h.rejected, h.events_written, h.ring_drops, h.table_full,"
+			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
+			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us"
+			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
+			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
+			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
+			 " ORDER BY r.started_at, r.run_pk", run_clauses, true},
+	[FQ_Q_SUM_DST] = {"SELECT e.dst_addr, e.family, count(*), sum(e.decision = 'deny'),"
+			  " sum(" PACKETS_EXPR "), sum(" BYTES_EXPR ")" EVENTS_FROM,
+			  " GROUP BY e.dst_addr, e.family", event_clauses, false},
+	[FQ_Q_SUM_PROTO] = {"SELECT e.protocol, NULL, count(*), sum(e.decision = 'deny'),"
+			    " sum(" PACKETS_EXPR "), sum(" BYTES_EXPR ")" EVENTS_FROM,
+			    " GROUP BY e.protocol", event_clauses, false},
+};
+
+unsigned fq_sql_filters(enum fq_query_kind kind)
+{
+	unsigned mask = kinds[kind].limit ? FQ_F_LIMIT : 0;
+	for (const struct clause *c = kinds[kind].clauses; c->sql; c++)
+		mask |= c->bit;
+	return mask;
+}
+
+int fq_sql_build(enum fq_query_kind kind, const struct fq_filters *f, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = snprintf(buf, len, "%s", kinds[kind].head);
+	const char *sep = " WHERE ";
+	for (const struct clause *c = kinds[kind].clauses; n >= 0 && c->sql; c++) {
+		if (!(f->set & c->bit))
+			continue;
+		used += (size_t)n;
+		if (used >= len)
+			return -ENOSPC;
+		n = snprintf(buf + used, len - used, "%s%s", sep, c->sql);
+		sep = " AND ";
+	}
+	used += (size_t)n;
+	if (n < 0 || used >= len)
+		return -ENOSPC;
+	/* The count wraps the row query, so its LIMIT goes inside the parentheses. */
+	const char *limit = kinds[kind].limit && (f->set & FQ_F_LIMIT) ? " LIMIT :limit" : "";
+	if (kind == FQ_Q_EVENTS_COUNT)
+		n = snprintf(buf + used, len - used, "%s%s", limit, kinds[kind].tail);
+	else
+		n = snprintf(buf + used, len - used, "%s%s", kinds[kind].tail, limit);
+	if (n < 0 || used + (size_t)n >= len)
+		return -ENOSPC;
+	return 0;
+}
+
+static int bind_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	return i ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : SQLITE_OK;
+}
+
+static int bind_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	return i ? sqlite3_bind_int64(st, i, v) : SQLITE_OK;
+}
+
+static int bind_blob(sqlite3_stmt *st, const char *name, const void *p, int n)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	return i ? sqlite3_bind_blob(st, i, p, n, SQLITE_STATIC) : SQLITE_OK;
+}
+
+int fq_sql_bind(sqlite3_stmt *st, const struct fq_filters *f)
+{
+	int rc = SQLITE_OK;
+	if (rc == SQLITE_OK && (f->set & FQ_F_CELL))
+		rc = bind_text(st, ":cell", f->cell);
+	if (rc == SQLITE_OK && (f->set & FQ_F_RUN))
+		rc = bind_text(st, ":run", f->run);
+	if (rc == SQLITE_OK && (f->set & FQ_F_SINCE))
+		rc = bind_int(st, ":since", f->since);
+	if (rc == SQLITE_OK && (f->set & FQ_F_UNTIL))
+		rc = bind_int(st, ":until", f->until);
+	if (rc == SQLITE_OK && (f->set & FQ_F_DST))
+		rc = bind_blob(st, ":dst_lo", f->dst_lo.b, FA_ADDR_LEN);
+	if (rc == SQLITE_OK && (f->set & FQ_F_DST))
+		rc = bind_blob(st, ":dst_hi", f->dst_hi.b, FA_ADDR_LEN);
+	if (rc == SQLITE_OK && (f->set & FQ_F_PORT))
+		rc = bind_int(st, ":port", f->port);
+	if (rc == SQLITE_OK && (f->set & FQ_F_PROTO))
+		rc = bind_int(st, ":proto", f->proto);
+	if (rc == SQLITE_OK && (f->set & FQ_F_DECISION))
+		rc = bind_text(st, ":decision", f->decision);
+	if (rc == SQLITE_OK && (f->set & FQ_F_DIRECTION))
+		rc = bind_text(st, ":direction", f->direction);
+	if (rc == SQLITE_OK && (f->set & FQ_F_REASON))
+		rc = bind_text(st, ":reason", f->reason);
+	if (rc == SQLITE_OK && (f->set & FQ_F_LIMIT))
+		rc = bind_int(st, ":limit", f->limit);
+	return rc;
+}

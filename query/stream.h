@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The skeleton shared by every row-listing sub-command (export, runs, flows,
+ * health): open the databases in read transactions, prepare one statement
+ * per database, merge their rows by time, turn each row into a record, write
+ * it in the chosen format, to stdout or atomically to --output, with the
+ * optional digest of the bytes and progress on a terminal.
+ */
+#ifndef FLOWQ_STREAM_H
+#define FLOWQ_STREAM_H
+
+#include "cli.h"
+#include "query_sql.h"
+#include "record.h"
+
+#include <sqlite3.h>
+
+struct fq_stream_spec {
+	enum fq_query_kind kind;
+	enum fq_query_kind count_kind; /* for the cbor array head; only read for export */
+	int key_col; /* the time column the rows are ordered and merged by */
+	const struct fq_schema *schema;
+	/*
+	 * Fill schema->n values from the current row of st (database index db).
+	 * Text may point into st's row or into ctx. Returns 0 or -ENOMEM.
+	 */
+	int (*row)(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *vals);
+	void *ctx;
+};
+
+/* Run spec for the parsed command line. Returns an fa_exit code. */
+int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec);
+/* Text of column col, or NULL when it is NULL. */
+const char *fq_col_text(sqlite3_stmt *st, int col);
+/* Column col as a value: NULL -> null, integer -> int, else text. */
+struct fq_value fq_col_value(sqlite3_stmt *st, int col);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Output formats behind one interface, chosen once per command:
+ *
+ *   fq_writer_init(w, format, out, schema)
+ *   fq_writer_begin(w, count)   count: records to come (needed by cbor only)
+ *   fq_writer_record(w, values) once per record, in order
+ *   fq_writer_end(w)            closes the array, flushes tables
+ *   fq_writer_destroy(w)
+ *
+ * ndjson: one JSON object per line. json: one array "[obj,obj]\n", written as
+ * the records arrive. cbor-seq: RFC 8742, one CBOR map per record. cbor: one
+ * definite-length array of maps (its head needs the count up front). table:
+ * aligned columns for a terminal; widths come from the first rows.
+ */
+#ifndef FLOWQ_WRITER_H
+#define FLOWQ_WRITER_H
+
+#include "out.h"
+#include "record.h"
+
+enum fq_format {
+	FQ_FMT_AUTO = 0, /* table on a terminal, else ndjson */
+	FQ_FMT_TABLE,
+	FQ_FMT_JSON,
+	FQ_FMT_NDJSON,
+	FQ_FMT_CBOR_SEQ,
+	FQ_FMT_CBOR,
+};
+
+struct fq_writer;
+
+struct fq_writer_ops {
+	int (*begin)(struct fq_writer *w, uint64_t count);
+	int (*record)(struct fq_writer *w, const struct fq_value *vals);
+	int (*end)(struct fq_writer *w);
+	void (*destroy)(struct fq_writer *w);
+};
+
+struct fq_writer {
+	const struct fq_writer_ops *ops;
+	struct fq_out *out;
+	const struct fq_schema *schema;
+	uint64_t records; /* records written so far */
+	void *priv; /* format state (table) */
+};
+
+/* The table format's operations (table_writer.c). */
+extern const struct fq_writer_ops fq_table_ops;
+
+/* Parse a --format value. Returns 0, or -1 for an unknown name. */
+int fq_format_parse(const char *text, enum fq_format *out);
+/* The --format name of f. */
+const char *fq_format_name(enum fq_format f);
+/* FQ_FMT_AUTO resolved against the fd: table when it is a terminal, else ndjson. */
+enum fq_format fq_format_resolve(enum fq_format f, int fd);
+/*
+ * Set up w to write format f (not AUTO) into out. Returns 0, or -EINVAL when
+ * the schema cannot be written in f (CBOR without a cbor_order table).
+ */
+int fq_writer_init(struct fq_writer *w, enum fq_format f, struct fq_out *out,
+		   const struct fq_schema *schema);
+/* Start the output; count is the number of records that will follow (cbor needs it). */
+int fq_writer_begin(struct fq_writer *w, uint64_t count);
+/* Write one record (schema->n values). Returns 0 or -ENOMEM. */
+int fq_writer_record(struct fq_writer *w, const struct fq_value *vals);
+/* Finish the output (closing bracket, table flush). Returns 0 or -errno. */
+int fq_writer_end(struct fq_writer *w);
+/* Release format state; safe on a zeroed writer. */
+void fq_writer_destroy(struct fq_writer *w);
+
+#endif
