@@ -323,8 +323,11 @@ static int drain_source(struct recorder *r, int i, size_t max)
 	if (rc < 0) {
 		r->exit_code = FA_EXIT_SOURCE;
 		r->stop = true;
-	} else if (rc == SOURCE_EOF) {
+	} else if (rc == SOURCE_EOF && !r->pull_done[i]) {
 		r->pull_done[i] = true;
+		/* A polled stream at EOF stays readable forever: stop watching it. */
+		if (!src->ops->pull)
+			epoll_ctl(r->epfd, EPOLL_CTL_DEL, src->ops->poll_fd(src), NULL);
 	}
 	after_records(r);
 	return rc;
@@ -376,11 +379,11 @@ static bool pull_pending(const struct recorder *r)
 	return false;
 }
 
-/* Only pull sources, all finished: the run is over. */
+/* Every source reported its end (a replay file or stream): the run is over. */
 static bool all_pulled(const struct recorder *r)
 {
 	for (int i = 0; i < r->setup->nsources; i++)
-		if (!r->setup->sources[i]->ops->pull || !r->pull_done[i])
+		if (!r->pull_done[i])
 			return false;
 	return true;
 }
