@@ -8,7 +8,8 @@
  * Attachment: tcx links first (kernel 6.6+, through bpf_link_create; the
  * kernel removes them when their fd closes, even if flowrec is killed, so
  * nothing is left behind). Without tcx: a clsact qdisc (created only if
- * absent, and then destroyed on exit) with one tc filter per hook.
+ * absent, and then destroyed on exit) with one tc filter per hook. The
+ * environment variable FLOWAUDIT_NO_TCX=1 forces the fallback (tests).
  *
  * Invariants:
  * - The ring-buffer callback only copies the record into the caller's
@@ -457,13 +458,19 @@ static int attach_hook(struct ebpf_source *s, int prog_fd, enum hook h, char *er
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
 		    .attach_point = h == HOOK_INGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	const char *no_tcx = getenv("FLOWAUDIT_NO_TCX");
 	char msg[256];
 	int fd, ret;
 
-	fd = bpf_link_create(
-		prog_fd, s->ifindex,
-		(enum bpf_attach_type)(h == HOOK_INGRESS ? FA_BPF_TCX_INGRESS : FA_BPF_TCX_EGRESS),
-		&lopts);
+	if (no_tcx && strcmp(no_tcx, "1") == 0) {
+		fd = -1;
+		errno = EOPNOTSUPP;
+	} else {
+		fd = bpf_link_create(prog_fd, s->ifindex,
+				     (enum bpf_attach_type)(h == HOOK_INGRESS ? FA_BPF_TCX_INGRESS
+									      : FA_BPF_TCX_EGRESS),
+				     &lopts);
+	}
 	if (fd >= 0) {
 		a->used = true;
 		a->link_fd = fd;

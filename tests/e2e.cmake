@@ -1,0 +1,37 @@
+# End-to-end tests: real BPF programs in real network namespaces (root).
+# Included from tests/CMakeLists.txt. Label "privileged"; each test exits 77
+# (skip) when it cannot run here, or fails under FLOWAUDIT_REQUIRE_BPF=1.
+# RUN_SERIAL: the tests check that no BPF program of ours is left loaded,
+# which only means something when no other e2e test is running.
+
+set(_e2e_dir ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+if(TARGET flowq)
+  set(_e2e_flowq $<TARGET_FILE:flowq>)
+else()
+  set(_e2e_flowq "")
+endif()
+
+function(flowaudit_e2e_test name)
+  add_test(NAME ${name} COMMAND ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS privileged SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+                                          TIMEOUT 300)
+endfunction()
+
+if(FLOWAUDIT_WITH_BPF)
+  flowaudit_e2e_test(e2e_ebpf_capture_cell
+    bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" cell)
+  flowaudit_e2e_test(e2e_ebpf_capture_host
+    bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" host)
+  # The clsact fallback of kernels without tcx, next to a clsact that must survive.
+  flowaudit_e2e_test(e2e_ebpf_capture_clsact
+    ${CMAKE_COMMAND} -E env E2E_NO_TCX=1 E2E_PRECREATE_CLSACT=1
+    bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" host)
+  flowaudit_e2e_test(e2e_ebpf_v1_object
+    bash ${_e2e_dir}/test_ebpf_v1_object.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}"
+         ${FLOWAUDIT_TEST_V1_OBJECT})
+  flowaudit_e2e_test(e2e_ebpf_errors
+    bash ${_e2e_dir}/test_ebpf_errors.sh $<TARGET_FILE:flowrec>)
+else()
+  flowaudit_e2e_test(e2e_ebpf_capture_cell
+    bash -c "echo 'built with FLOWAUDIT_WITH_BPF=OFF'; [ \"$FLOWAUDIT_REQUIRE_BPF\" = 1 ] && exit 1; exit 77")
+endif()

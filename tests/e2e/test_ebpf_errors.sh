@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# flowrec's eBPF start-up errors name what failed, exit non-zero, and leave
+# nothing loaded or attached:
+#
+#   test_ebpf_errors.sh FLOWREC
+#
+# --bpf-object /nonexistent   "eBPF object file missing at /nonexistent"
+# --iface nosuchif            an attach error naming nosuchif
+# --netns <missing>           the seed's setns error, with the errno text
+. "$(dirname "$0")/lib.sh"
+
+find_binaries "${1:-}" ""
+require_privileges
+topology_direct
+
+# expect_error NAME TEXT ARGS...: flowrec ARGS must exit non-zero printing TEXT.
+expect_error() {
+	local name=$1 text=$2 rc
+	shift 2
+	"$FLOWREC" --db "$E2E_TMP/$name.db" --cell cell-err --run "run-$name" "$@" \
+		>"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	local pid=$!
+	track_pid "$pid"
+	stop_after=$((SECONDS + 20))
+	while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $stop_after ]; do
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		stop_pid "$pid" 5
+		fail "$name: flowrec kept running instead of failing"
+	fi
+	wait "$pid"
+	rc=$?
+	[ "$rc" -ne 0 ] || fail "$name: flowrec exited 0: $(cat "$E2E_TMP/$name.log")"
+	grep -qF -- "$text" "$E2E_TMP/$name.log" ||
+		fail "$name: expected '$text' in: $(cat "$E2E_TMP/$name.log")"
+	pass "$name: exit $rc, '$(grep -F -- "$text" "$E2E_TMP/$name.log" | head -1)'"
+}
+
+expect_error object-missing "eBPF object file missing at /nonexistent" \
+	--iface "$CELL_IF" --netns "$CELL_NS" --bpf-object /nonexistent
+expect_error no-such-iface "attach to nosuchif failed" \
+	--iface nosuchif --netns "$CELL_NS"
+expect_error no-such-netns "setns(CLONE_NEWNET) into cell netns failed" \
+	--iface "$CELL_IF" --netns "${E2E_TAG}_nosuch"
+grep -q "No such file or directory" "$E2E_TMP/no-such-netns.log" ||
+	fail "setns error without its errno text: $(cat "$E2E_TMP/no-such-netns.log")"
+pass "setns error carries the errno text"
+nothing_attached "$CELL_NS" "$CELL_IF"
+exit 0
