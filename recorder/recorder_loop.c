@@ -160,12 +160,19 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 	handle_event(r, &ev);
 }
 
+static void commit(struct recorder *r);
+
 static void process_buf(struct recorder *r, const struct source *src)
 {
 	const char *name = src->ops->backend_name(src);
-	for (size_t i = 0; i < r->buf.count; i++)
+	for (size_t i = 0; i < r->buf.count; i++) {
 		process_record(r, name, r->buf.recs[i].kind, record_buf_data(&r->buf, i),
 			       r->buf.recs[i].len);
+		/* A drain holds up to DRAIN_MAX records: commit every --batch-events. */
+		if (!r->store_failing &&
+		    flow_store_pending_events(r->setup->store) >= r->opts->batch_events)
+			commit(r);
+	}
 	record_buf_clear(&r->buf);
 }
 
