@@ -26,3 +26,10 @@ foreach(s export_decoders filters_cli robustness)
     set_tests_properties(query_${s} PROPERTIES LABELS "integration")
   endif()
 endforeach()
+
+# End to end through the recorder, once flowrec is part of the build.
+if(TARGET flowrec)
+  add_test(NAME query_replay_e2e
+           COMMAND bash ${FQ_TEST_SRC}/test_replay_e2e.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
+  set_tests_properties(query_replay_e2e PROPERTIES LABELS "integration")
+endif()
