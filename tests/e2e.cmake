@@ -18,6 +18,13 @@ function(flowaudit_e2e_test name)
 endfunction()
 
 if(FLOWAUDIT_WITH_BPF)
+  # The tc program on hand-built frames (BPF_PROG_TEST_RUN): parsing, GSO, TCP close.
+  add_executable(test_bpf_prog e2e/test_bpf_prog.c)
+  target_include_directories(test_bpf_prog PRIVATE ${PROJECT_SOURCE_DIR}/bpf)
+  target_link_libraries(test_bpf_prog PRIVATE flowaudit_skel PkgConfig::LIBBPF PkgConfig::LIBELF
+                                              PkgConfig::CMOCKA)
+  flowaudit_e2e_test(bpf_prog_packets test_bpf_prog)
+
   flowaudit_e2e_test(e2e_ebpf_capture_cell
     bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" cell)
   flowaudit_e2e_test(e2e_ebpf_capture_host
