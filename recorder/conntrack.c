@@ -12,6 +12,14 @@
 struct ct_key {
 	uint8_t family;
 	uint8_t protocol;
+	/*
+	 * 1 for flows built from per-packet deltas (NFLOG), 0 otherwise: a packet
+	 * that tc observed (an ebpf flow) and that netfilter then dropped and
+	 * logged is two decisions, not one, and NFLOG deltas must never be added
+	 * to a kernel flow's counters.
+	 */
+	uint8_t deltas;
+	uint8_t pad; /* zero: keys are compared and hashed as bytes */
 	uint16_t lo_port;
 	uint16_t hi_port;
 	uint8_t lo_addr[16];
@@ -37,6 +45,7 @@ static void make_key(const struct fa_event *ev, struct ct_key *k)
 	memset(k, 0, sizeof(*k));
 	k->family = ev->family;
 	k->protocol = ev->protocol;
+	k->deltas = ev->counts_are_deltas ? 1 : 0;
 	int c = memcmp(ev->src.b, ev->dst.b, 16);
 	bool src_first = c < 0 || (c == 0 && ev->src_port <= ev->dst_port);
 	const struct fa_addr *lo = src_first ? &ev->src : &ev->dst;

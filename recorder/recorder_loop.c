@@ -176,19 +176,30 @@ static void process_buf(struct recorder *r, const struct source *src)
 	record_buf_clear(&r->buf);
 }
 
+/*
+ * Sum the sources' cumulative counters (ebpf and nflog may run together; each
+ * fills only its own fields). If any source cannot be read this time, keep the
+ * previous totals rather than store a smaller number.
+ */
 static void fill_health(struct recorder *r)
 {
+	struct source_counters sum = {0};
 	for (int i = 0; i < r->setup->nsources; i++) {
 		struct source *src = r->setup->sources[i];
 		struct source_counters c = {0};
-		if (src->ops->read_counters && src->ops->read_counters(src, &c) == 0) {
-			r->h.ring_drops = c.ring_drops;
-			r->h.table_full = c.table_full;
-			if (c.nflog_overruns)
-				r->h.nflog_overruns = c.nflog_overruns;
-			r->kernel = c;
-		}
+		if (!src->ops->read_counters)
+			continue;
+		if (src->ops->read_counters(src, &c) != 0)
+			return;
+		sum.ring_drops += c.ring_drops;
+		sum.table_full += c.table_full;
+		sum.nflog_overruns += c.nflog_overruns;
+		sum.kernel_packets += c.kernel_packets;
 	}
+	r->h.ring_drops = sum.ring_drops;
+	r->h.table_full = sum.table_full;
+	r->h.nflog_overruns = sum.nflog_overruns;
+	r->kernel = sum;
 }
 
 static void commit(struct recorder *r)

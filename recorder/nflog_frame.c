@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * NFLOG frames; see nflog_frame.h for the layout and the prefix convention.
+ *
+ * The decoder treats every byte as hostile (replay files come from anywhere):
+ * each read goes through a cursor that knows where the captured packet ends,
+ * lengths from headers are checked against it before use, and the IPv6
+ * extension-header walk is bounded. A frame that cannot be decoded is
+ * returned with the reason, for the loop to keep in `rejects`.
+ *
+ * Packets that are not the first fragment carry no transport header: they
+ * decode with ports 0 (the protocol is still known).
+ */
+#include "nflog_frame.h"
+
+#include "conn_record_v2.h"
+#include "fa_names.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <string.h>
+
+/* More IPv6 extension headers than this is not a packet anyone sends. */
+#define IPV6_MAX_EXT_HEADERS 16
+
+enum {
+	IPPROTO_NUM_ICMP = 1,
+	IPPROTO_NUM_TCP = 6,
+	IPPROTO_NUM_UDP = 17,
+	IPPROTO_NUM_DCCP = 33,
+	IPPROTO_NUM_HOPOPTS = 0,
+	IPPROTO_NUM_ROUTING = 43,
+	IPPROTO_NUM_FRAGMENT = 44,
+	IPPROTO_NUM_ESP = 50,
+	IPPROTO_NUM_AH = 51,
+	IPPROTO_NUM_ICMPV6 = 58,
+	IPPROTO_NUM_NONE = 59,
+	IPPROTO_NUM_DSTOPTS = 60,
+	IPPROTO_NUM_SCTP = 132,
+	IPPROTO_NUM_MOBILITY = 135,
+	IPPROTO_NUM_UDPLITE = 136,
+	IPPROTO_NUM_HIP = 139,
+	IPPROTO_NUM_SHIM6 = 140,
+};
+
+static uint16_t rd_be16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static uint32_t rd_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd_le64(const uint8_t *p)
+{
+	return (uint64_t)rd_le32(p) | (uint64_t)rd_le32(p + 4) << 32;
+}
+
+static void wr_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void wr_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* rule_ref characters: printable ASCII, no space. */
+static bool ref_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+/* The word at p[*pos..] up to the next space or the end; advances past one space. */
+static size_t next_word(const char *p, size_t len, size_t *pos, size_t *start)
+{
+	size_t i = *pos;
+	*start = i;
+	while (i < len && p[i] != ' ')
+		i++;
+	size_t n = i - *start;
+	*pos = i < len ? i + 1 : i;
+	return n;
+}
+
+static bool word_is(const char *p, size_t n, const char *word)
+{
+	return n == strlen(word) && memcmp(p, word, n) == 0;
+}
+
+int nflog_prefix_parse(const char *prefix, size_t len, struct nflog_prefix_info *out)
+{
+	size_t pos = 0, at, n;
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > NFLOG_FRAME_PREFIX_MAX)
+		goto nonconforming;
+
+	n = next_word(prefix, len, &pos, &at);
+	if (n == 0)
+		goto nonconforming;
+	for (size_t i = 0; i < n; i++)
+		if (!ref_char((unsigned char)prefix[at + i]))
+			goto nonconforming;
+	memcpy(out->rule_ref, prefix + at, n);
+	out->rule_ref[n] = '\0';
+
+	n = next_word(prefix, len, &pos, &at);
+	if (word_is(prefix + at, n, "deny"))
+		out->deny = true;
+	else if (!word_is(prefix + at, n, "allow"))
+		goto nonconforming;
+
+	if (pos < len) {
+		n = next_word(prefix, len, &pos, &at);
+		if (word_is(prefix + at, n, "egress"))
+			out->direction = CONN_DIR_EGRESS;
+		else if (word_is(prefix + at, n, "ingress"))
+			out->direction = CONN_DIR_INGRESS;
+		else
+			goto nonconforming;
+		out->has_direction = true;
+	}
+	/* Nothing may follow but the one optional trailing space (already consumed). */
+	if (pos != len)
+		goto nonconforming;
+	return 0;
+
+nonconforming:
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+size_t nflog_frame_build(uint8_t *out, size_t cap, const struct nflog_frame_hdr *h,
+			 const char *prefix, size_t prefix_len, const void *packet,
+			 size_t packet_len)
+{
+	if (prefix_len > NFLOG_FRAME_PREFIX_MAX || packet_len > UINT32_MAX ||
+	    cap < NFLOG_FRAME_HEADER_SIZE || cap - NFLOG_FRAME_HEADER_SIZE < prefix_len ||
+	    cap - NFLOG_FRAME_HEADER_SIZE - prefix_len < packet_len)
+		return 0;
+	out[0] = h->family;
+	out[1] = h->hook;
+	out[2] = h->verdict_hint;
+	out[3] = (uint8_t)prefix_len;
+	wr_le32(out + 4, (uint32_t)packet_len);
+	wr_le64(out + 8, h->boot_ns);
+	if (prefix_len)
+		memcpy(out + NFLOG_FRAME_HEADER_SIZE, prefix, prefix_len);
+	if (packet_len)
+		memcpy(out + NFLOG_FRAME_HEADER_SIZE + prefix_len, packet, packet_len);
+	return NFLOG_FRAME_HEADER_SIZE + prefix_len + packet_len;
+}
+
+/* The packet's network-layer facts. */
+struct l3_info {
+	uint8_t protocol;
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint64_t total_len;
+};
+
+static const char *proto_label(unsigned proto)
+{
+	const char *name = fa_protocol_name(proto);
+	return name ? name : "transport";
+}
+
+/*
+ * Ports from the transport header at p[off..end). first_fragment false: no
+ * header here (a later fragment), ports stay 0.
+ */
+static int parse_l4(const uint8_t *p, size_t off, size_t end, bool first_fragment,
+		    struct l3_info *l3, char *err, size_t errlen)
+{
+	size_t need;
+	if (!first_fragment)
+		return 0;
+	switch (l3->protocol) {
+	case IPPROTO_NUM_TCP:
+	case IPPROTO_NUM_UDP:
+	case IPPROTO_NUM_UDPLITE:
+	case IPPROTO_NUM_SCTP:
+	case IPPROTO_NUM_DCCP:
+		need = 4;
+		break;
+	case IPPROTO_NUM_ICMP:
+	case IPPROTO_NUM_ICMPV6:
+		need = 2;
+		break;
+	default:
+		return 0;
+	}
+	if (off > end || end - off < need) {
+		snprintf(err, errlen,
+			 "NFLOG packet: %s header cut short (%zu of %zu bytes captured)",
+			 proto_label(l3->protocol), off > end ? 0 : end - off, need);
+		return -EINVAL;
+	}
+	if (need == 4) {
+		l3->src_port = rd_be16(p + off);
+		l3->dst_port = rd_be16(p + off + 2);
+	} else {
+		l3->src_port = 0;
+		l3->dst_port = (uint16_t)((unsigned)p[off] << 8 | p[off + 1]);
+	}
+	return 0;
+}
+
+static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct l3_info *l3,
+		      char *err, size_t errlen)
+{
+	if (cap < 20) {
+		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv4 header", cap);
+		return -EINVAL;
+	}
+	if (p[0] >> 4 != 4) {
+		snprintf(err, errlen, "NFLOG packet: IP version %u in an IPv4 frame", p[0] >> 4);
+		return -EINVAL;
+	}
+	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
+	size_t total = rd_be16(p + 2);
+	if (ihl < 20 || ihl > cap) {
+		snprintf(err, errlen,
+			 "NFLOG packet: IPv4 header length %zu invalid or beyond the %zu bytes "
+			 "captured",
+			 ihl, cap);
+		return -EINVAL;
+	}
+	if (total < ihl) {
+		snprintf(err, errlen, "NFLOG packet: IPv4 total length %zu below its header (%zu)",
+			 total, ihl);
+		return -EINVAL;
+	}
+	l3->protocol = p[9];
+	l3->total_len = total;
+	fa_addr_from_v4_bytes(p + 12, &ev->src);
+	fa_addr_from_v4_bytes(p + 16, &ev->dst);
+	bool first_fragment = (rd_be16(p + 6) & 0x1fff) == 0;
+	/* Bytes past the total length are link padding, not transport header. */
+	size_t end = total < cap ? total : cap;
+	return parse_l4(p, ihl, end, first_fragment, l3, err, errlen);
+}
+
+static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct l3_info *l3,
+		      char *err, size_t errlen)
+{
+	if (cap < 40) {
+		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv6 header", cap);
+		return -EINVAL;
+	}
+	if (p[0] >> 4 != 6) {
+		snprintf(err, errlen, "NFLOG packet: IP version %u in an IPv6 frame", p[0] >> 4);
+		return -EINVAL;
+	}
+	size_t payload = rd_be16(p + 4);
+	fa_addr_from_v6_bytes(p + 8, &ev->src);
+	fa_addr_from_v6_bytes(p + 24, &ev->dst);
+	l3->total_len = 40 + payload;
+	/* A zero payload length with a hop-by-hop header is a jumbogram: use what we have. */
+	size_t end = payload == 0 && p[6] == IPPROTO_NUM_HOPOPTS ? cap
+		     : 40 + payload < cap			 ? 40 + payload
+								 : cap;
+	unsigned nh = p[6];
+	size_t off = 40;
+	bool first_fragment = true;
+	for (int hops = 0;; hops++) {
+		size_t hdr_len;
+		if (hops > IPV6_MAX_EXT_HEADERS) {
+			snprintf(err, errlen, "NFLOG packet: more than %d IPv6 extension headers",
+				 IPV6_MAX_EXT_HEADERS);
+			return -EINVAL;
+		}
+		switch (nh) {
+		case IPPROTO_NUM_HOPOPTS:
+		case IPPROTO_NUM_ROUTING:
+		case IPPROTO_NUM_DSTOPTS:
+		case IPPROTO_NUM_MOBILITY:
+		case IPPROTO_NUM_HIP:
+		case IPPROTO_NUM_SHIM6:
+		case IPPROTO_NUM_FRAGMENT:
+		case IPPROTO_NUM_AH:
+			break;
+		default:
+			/* A transport protocol, ESP or no-next-header: the walk ends. */
+			l3->protocol = (uint8_t)nh;
+			if (nh == IPPROTO_NUM_ESP || nh == IPPROTO_NUM_NONE)
+				return 0;
+			return parse_l4(p, off, end, first_fragment, l3, err, errlen);
+		}
+		if (off > end || end - off < 8) {
+			snprintf(err, errlen,
+				 "NFLOG packet: IPv6 extension header %u at offset %zu cut short",
+				 nh, off);
+			return -EINVAL;
+		}
+		if (nh == IPPROTO_NUM_FRAGMENT) {
+			hdr_len = 8;
+			if ((rd_be16(p + off + 2) & 0xfff8) != 0)
+				first_fragment = false;
+		} else if (nh == IPPROTO_NUM_AH) {
+			hdr_len = ((size_t)p[off + 1] + 2) * 4;
+		} else {
+			hdr_len = ((size_t)p[off + 1] + 1) * 8;
+		}
+		if (end - off < hdr_len) {
+			snprintf(err, errlen,
+				 "NFLOG packet: IPv6 extension header %u at offset %zu (%zu bytes) "
+				 "runs past the %zu bytes captured",
+				 nh, off, hdr_len, end);
+			return -EINVAL;
+		}
+		nh = p[off];
+		off += hdr_len;
+		if (!first_fragment) {
+			/* A later fragment: what follows is payload, not headers. */
+			l3->protocol = (uint8_t)nh;
+			return 0;
+		}
+	}
+}
+
+static uint8_t hook_direction(unsigned hook)
+{
+	switch (hook) {
+	case NF_INET_PRE_ROUTING:
+	case NF_INET_LOCAL_IN:
+	case NF_INET_INGRESS:
+		return CONN_DIR_INGRESS;
+	default: /* output, postrouting, forward (the cell's workload sending out) */
+		return CONN_DIR_EGRESS;
+	}
+}
+
+int nflog_frame_decode(const void *buf, size_t len, struct fa_event *ev, char *err, size_t errlen)
+{
+	const uint8_t *b = buf;
+	struct nflog_frame_hdr h;
+	struct nflog_prefix_info info;
+	struct l3_info l3 = {0};
+	int rc;
+
+	if (len < NFLOG_FRAME_HEADER_SIZE) {
+		snprintf(err, errlen, "NFLOG frame is %zu bytes, shorter than its %d-byte header",
+			 len, NFLOG_FRAME_HEADER_SIZE);
+		return -EINVAL;
+	}
+	h.family = b[0];
+	h.hook = b[1];
+	h.verdict_hint = b[2];
+	h.prefix_len = b[3];
+	h.packet_len = rd_le32(b + 4);
+	h.boot_ns = rd_le64(b + 8);
+	if ((uint64_t)NFLOG_FRAME_HEADER_SIZE + h.prefix_len + h.packet_len != len) {
+		snprintf(err, errlen,
+			 "NFLOG frame is %zu bytes, its header says %u + %u + %u; torn or "
+			 "corrupt frame",
+			 len, NFLOG_FRAME_HEADER_SIZE, h.prefix_len, h.packet_len);
+		return -EINVAL;
+	}
+	if (h.prefix_len > NFLOG_FRAME_PREFIX_MAX) {
+		snprintf(err, errlen, "NFLOG frame prefix of %u bytes exceeds %d", h.prefix_len,
+			 NFLOG_FRAME_PREFIX_MAX);
+		return -EINVAL;
+	}
+	if (h.family != 4 && h.family != 6) {
+		snprintf(err, errlen, "NFLOG frame has address family %u, not IPv4 or IPv6",
+			 h.family);
+		return -EINVAL;
+	}
+	if (h.hook > NF_INET_INGRESS) {
+		snprintf(err, errlen, "NFLOG frame has unknown netfilter hook %u", h.hook);
+		return -EINVAL;
+	}
+	if (h.verdict_hint > NFLOG_VERDICT_HINT_DROP) {
+		snprintf(err, errlen, "NFLOG frame has unknown verdict hint %u", h.verdict_hint);
+		return -EINVAL;
+	}
+	if (h.boot_ns > INT64_MAX) {
+		snprintf(err, errlen, "NFLOG frame timestamp %llu is out of range",
+			 (unsigned long long)h.boot_ns);
+		return -EINVAL;
+	}
+	const char *prefix = (const char *)b + NFLOG_FRAME_HEADER_SIZE;
+	if (memchr(prefix, '\0', h.prefix_len)) {
+		snprintf(err, errlen, "NFLOG frame prefix contains a NUL byte");
+		return -EINVAL;
+	}
+
+	memset(ev, 0, sizeof(*ev));
+	const uint8_t *pkt = b + NFLOG_FRAME_HEADER_SIZE + h.prefix_len;
+	if (h.family == 4)
+		rc = parse_ipv4(pkt, h.packet_len, ev, &l3, err, errlen);
+	else
+		rc = parse_ipv6(pkt, h.packet_len, ev, &l3, err, errlen);
+	if (rc)
+		return rc;
+
+	ev->kind = FA_EVENT_OPENED;
+	ev->clock = FA_CLOCK_BOOTTIME;
+	ev->family = h.family;
+	ev->protocol = l3.protocol;
+	ev->src_port = l3.src_port;
+	ev->dst_port = l3.dst_port;
+	ev->direction = hook_direction(h.hook);
+	ev->counts_are_deltas = true;
+	ev->orig_packets = 1;
+	ev->orig_bytes = l3.total_len;
+	ev->bytes_known = true;
+	ev->first_seen_kns = (int64_t)h.boot_ns;
+	ev->last_seen_kns = (int64_t)h.boot_ns;
+	ev->reason_code = FA_REASON_NFLOG_MATCH;
+	ev->source = "nflog";
+	memcpy(ev->nflog_prefix, prefix, h.prefix_len);
+	ev->nflog_prefix[h.prefix_len] = '\0';
+	if (nflog_prefix_parse(prefix, h.prefix_len, &info) == 0) {
+		ev->deny = info.deny;
+		snprintf(ev->nft_rule_ref, sizeof(ev->nft_rule_ref), "%s", info.rule_ref);
+		if (info.has_direction)
+			ev->direction = info.direction;
+	} else {
+		ev->deny = h.verdict_hint != NFLOG_VERDICT_HINT_ALLOW;
+	}
+	return 0;
+}
