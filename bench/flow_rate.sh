@@ -40,7 +40,7 @@ start_bg "$E2E_TMP/flowrec.log" "$FLOWREC" --db "$DB" --cell bench --run rate \
 	--iface "$CELL_IF" --netns "$CELL_NS" --iface-side cell \
 	--flow-table-entries $TABLE --ringbuf-bytes $RING --udp-idle-s 300 --stats-s 1
 REC=$BG_PID
-wait_attached "$CELL_NS" "$CELL_IF" 2 15 || fail "flowrec did not attach: $(cat "$E2E_TMP/flowrec.log")"
+wait_attached "$REC" "$CELL_NS" "$CELL_IF" 2 15 || fail "flowrec did not attach: $(cat "$E2E_TMP/flowrec.log")"
 with=$(flood) || fail "flow_flood failed"
 log "with flowrec:     $with"
 

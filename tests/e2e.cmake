@@ -1,8 +1,9 @@
 # End-to-end tests: real BPF programs in real network namespaces (root).
 # Included from tests/CMakeLists.txt. Label "privileged"; each test exits 77
 # (skip) when it cannot run here, or fails under FLOWAUDIT_REQUIRE_BPF=1.
-# RUN_SERIAL: the tests check that no BPF program of ours is left loaded,
-# which only means something when no other e2e test is running.
+# RUN_SERIAL: they share the host's BPF and namespace machinery; their checks
+# concern only the programs their own recorder held (by id), so other
+# recorders running on the machine do not disturb them.
 
 set(_e2e_dir ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
 if(TARGET flowq)

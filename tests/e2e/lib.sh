@@ -228,25 +228,43 @@ wait_pid() {
 # sql DB QUERY: one sqlite3 query, trimmed output.
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
-# our_bpf_progs: ids of loaded programs named like ours (flowaudit's tc programs,
-# the v1 test producer). The e2e tests run serially (RUN_SERIAL), so after
-# flowrec exits there must be none.
-our_bpf_progs() {
-	bpftool prog show -j 2>/dev/null | "$PYTHON" -c '
-import json, sys
-try:
-    progs = json.load(sys.stdin)
-except ValueError:
-    progs = []
-for p in progs:
-    if p.get("name", "").startswith(("flowaudit_tc", "cellos_flow_egr")):
-        print(p["id"])
-'
+# bpf_ids PID: set REC_PROG_IDS, REC_LINK_IDS (space-separated) and REC_TCX
+# (count of tcx links) from the BPF fds process PID holds (/proc/PID/fdinfo),
+# so checks concern this test's recorder only, even with other recorders
+# running on the machine.
+bpf_ids() {
+	local f
+	REC_PROG_IDS=
+	REC_LINK_IDS=
+	REC_TCX=0
+	for f in /proc/"$1"/fdinfo/*; do
+		case $(readlink "/proc/$1/fd/${f##*/}" 2>/dev/null) in
+		anon_inode:bpf-prog)
+			REC_PROG_IDS+=" $(awk '$1 == "prog_id:" {print $2}' "$f" 2>/dev/null)"
+			;;
+		anon_inode:bpf_link)
+			REC_LINK_IDS+=" $(awk '$1 == "link_id:" {print $2}' "$f" 2>/dev/null)"
+			grep -q '^link_type:[[:space:]]*tcx' "$f" 2>/dev/null && REC_TCX=$((REC_TCX + 1))
+			;;
+		esac
+	done
 }
 
-# nothing_attached NS IF: fail if tc filters, a clsact qdisc, or BPF programs/links of ours remain.
+# gone prog|link ID: wait up to 2 s for a BPF object id to disappear.
+gone() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		bpftool "$1" show id "$2" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# nothing_attached NS IF: after the recorder exited: no tc filter or clsact
+# qdisc on IF in NS, and none of the programs and links the recorder held
+# (recorded by wait_attached) still exists.
 nothing_attached() {
-	local ns=$1 ifc=$2 out
+	local ns=$1 ifc=$2 out id
 	out=$(in_ns "$ns" tc filter show dev "$ifc" ingress 2>/dev/null)
 	[ -z "$out" ] || fail "tc ingress filters left on $ifc: $out"
 	out=$(in_ns "$ns" tc filter show dev "$ifc" egress 2>/dev/null)
@@ -256,31 +274,35 @@ nothing_attached() {
 	if command -v bpftool >/dev/null; then
 		out=$(in_ns "$ns" bpftool net show dev "$ifc" 2>/dev/null | grep -E 'flowaudit|cellos' || true)
 		[ -z "$out" ] || fail "bpftool net show dev $ifc still lists: $out"
-		out=$(our_bpf_progs)
-		[ -z "$out" ] || fail "BPF programs of ours still loaded: ids $out ($(bpftool link show 2>/dev/null))"
+		# the kernel frees them when the last fd closes; allow it a moment
+		for id in ${ATTACHED_LINK_IDS:-}; do
+			gone link "$id" || fail "BPF link $id still exists: $(bpftool link show id "$id")"
+		done
+		for id in ${ATTACHED_PROG_IDS:-}; do
+			gone prog "$id" || fail "BPF program $id still loaded: $(bpftool prog show id "$id")"
+		done
 	fi
-	pass "nothing left attached on $ifc in $ns"
+	pass "nothing left attached on $ifc in $ns (programs${ATTACHED_PROG_IDS:- none} gone)"
 }
 
-# wait_attached NS IF N SECONDS: wait until N of our BPF programs are attached
-# (tcx links, or tc filters on IF inside NS for the clsact fallback).
+# wait_attached PID NS IF N SECONDS: wait until recorder PID has N programs
+# attached to IF (tcx links it holds, or tc filters running its programs on IF
+# in NS for the clsact fallback). Records ATTACHED_PROG_IDS/ATTACHED_LINK_IDS
+# for nothing_attached. Returns 1 on timeout or if PID exited.
 wait_attached() {
-	local ns=$1 ifc=$2 want=$3 limit=$4 i ids n
+	local pid=$1 ns=$2 ifc=$3 want=$4 limit=$5 i n id
 	for ((i = 0; i < limit * 10; i++)); do
-		ids=$(our_bpf_progs | tr '\n' ' ')
-		if [ -n "$ids" ]; then
-			n=$(bpftool link show -j 2>/dev/null | IDS="$ids" "$PYTHON" -c '
-import json, os, sys
-ids = set(int(x) for x in os.environ["IDS"].split())
-try:
-    links = json.load(sys.stdin)
-except ValueError:
-    links = []
-print(sum(1 for l in links if l.get("prog_id") in ids))
-')
-			n=$((n + $(in_ns "$ns" tc filter show dev "$ifc" ingress 2>/dev/null | grep -c 'bpf') +
-				$(in_ns "$ns" tc filter show dev "$ifc" egress 2>/dev/null | grep -c 'bpf')))
-			[ "$n" -ge "$want" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		bpf_ids "$pid"
+		n=$REC_TCX
+		for id in $REC_PROG_IDS; do
+			n=$((n + $( (in_ns "$ns" tc filter show dev "$ifc" ingress
+				in_ns "$ns" tc filter show dev "$ifc" egress) 2>/dev/null | grep -c " id $id ")))
+		done
+		if [ "$n" -ge "$want" ]; then
+			ATTACHED_PROG_IDS=$REC_PROG_IDS
+			ATTACHED_LINK_IDS=$REC_LINK_IDS
+			return 0
 		fi
 		sleep 0.1
 	done

@@ -53,7 +53,7 @@ wait_for_text "$E2E_TMP/server.log" READY 10 || fail "server did not start: $(ca
 start_bg "$E2E_TMP/flowrec.log" "$FLOWREC" --db "$DB" --cell cell-e2e --run "run-$SIDE" \
 	--iface "$REC_IF" --netns "$REC_NS" --iface-side "$SIDE" --tcp-idle-s 300 --udp-idle-s 300
 REC=$BG_PID
-if ! wait_attached "$REC_NS" "$REC_IF" 2 15; then
+if ! wait_attached "$REC" "$REC_NS" "$REC_IF" 2 15; then
 	log "flowrec output: $(cat "$E2E_TMP/flowrec.log")"
 	if grep -qiE 'operation not permitted|load failed|not supported' "$E2E_TMP/flowrec.log"; then
 		skip "this kernel does not let flowrec load/attach its BPF program: $(tail -1 "$E2E_TMP/flowrec.log")"

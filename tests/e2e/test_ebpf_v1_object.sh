@@ -29,7 +29,7 @@ wait_for_text "$E2E_TMP/server.log" READY 10 || fail "server did not start: $(ca
 start_bg "$E2E_TMP/flowrec.log" "$FLOWREC" --db "$DB" --cell cell-v1 --run run-v1 \
 	--iface "$CELL_IF" --netns "$CELL_NS" --iface-side cell --bpf-object "$V1_OBJECT"
 REC=$BG_PID
-if ! wait_attached "$CELL_NS" "$CELL_IF" 1 15; then
+if ! wait_attached "$REC" "$CELL_NS" "$CELL_IF" 1 15; then
 	log "flowrec output: $(cat "$E2E_TMP/flowrec.log")"
 	if grep -qiE 'operation not permitted|not supported' "$E2E_TMP/flowrec.log"; then
 		skip "this kernel does not let flowrec load/attach BPF: $(tail -1 "$E2E_TMP/flowrec.log")"
