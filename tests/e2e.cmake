@@ -34,6 +34,10 @@ if(FLOWAUDIT_WITH_BPF)
   flowaudit_e2e_test(e2e_ebpf_capture_clsact
     ${CMAKE_COMMAND} -E env E2E_NO_TCX=1 E2E_PRECREATE_CLSACT=1
     bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" host)
+  # UDP flows closed by the recorder's flow-table sweep (reason idle).
+  flowaudit_e2e_test(e2e_ebpf_capture_idle
+    ${CMAKE_COMMAND} -E env E2E_UDP_IDLE_S=1
+    bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" cell)
   flowaudit_e2e_test(e2e_ebpf_v1_object
     bash ${_e2e_dir}/test_ebpf_v1_object.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}"
          ${FLOWAUDIT_TEST_V1_OBJECT})

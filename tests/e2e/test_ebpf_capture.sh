@@ -15,7 +15,8 @@
 # UDP byte counts, TCP closed by FIN, one decision each, and nothing may be
 # left attached. E2E_NO_TCX=1 makes flowrec use its clsact fallback
 # (FLOWAUDIT_NO_TCX=1); E2E_PRECREATE_CLSACT=1 adds a clsact qdisc first, which
-# must then survive flowrec. Exit 77 when it cannot run here (see lib.sh).
+# must then survive flowrec. E2E_UDP_IDLE_S=1 gives flowrec --udp-idle-s 1 and
+# waits for the sweep: UDP flows must then close as idle. Exit 77 when it cannot run here (see lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 find_binaries "${1:-}" "${2:-}"
@@ -51,7 +52,8 @@ SERVER=$BG_PID
 wait_for_text "$E2E_TMP/server.log" READY 10 || fail "server did not start: $(cat "$E2E_TMP/server.log")"
 
 start_bg "$E2E_TMP/flowrec.log" "$FLOWREC" --db "$DB" --cell cell-e2e --run "run-$SIDE" \
-	--iface "$REC_IF" --netns "$REC_NS" --iface-side "$SIDE" --tcp-idle-s 300 --udp-idle-s 300
+	--iface "$REC_IF" --netns "$REC_NS" --iface-side "$SIDE" --tcp-idle-s 300 \
+	--udp-idle-s "${E2E_UDP_IDLE_S:-300}"
 REC=$BG_PID
 if ! wait_attached "$REC" "$REC_NS" "$REC_IF" 2 15; then
 	log "flowrec output: $(cat "$E2E_TMP/flowrec.log")"
@@ -72,6 +74,11 @@ wait_pid "$SERVER" 30 || fail "server did not finish: $(cat "$E2E_TMP/server.log
 check_eq "server received" "tcp=$((2 * K)) tcp_bytes=$((2 * K * TCP_BYTES)) udp=$((2 * K)) udp_bytes=$((2 * K * UDP_BYTES))" \
 	"$(tail -1 "$E2E_TMP/server.log")"
 sleep 1 # the teardown's last ACKs, the ring buffer's last records
+UDP_CLOSE="'run_end', 'idle'"
+if [ -n "${E2E_UDP_IDLE_S:-}" ]; then
+	sleep $((E2E_UDP_IDLE_S + 2)) # idle, then one sweep (every second)
+	UDP_CLOSE="'idle'"
+fi
 
 stop_pid "$REC" 30 || fail "flowrec did not exit after SIGTERM"
 [ "$STOP_RC" = 0 ] || fail "flowrec exited $STOP_RC: $(cat "$E2E_TMP/flowrec.log")"
@@ -121,8 +128,8 @@ for fam in 4 6; do
 	check_eq "IPv$fam UDP flows (any)" "$K" "$(sql "$DB" "SELECT count(*) FROM flows WHERE family = $fam AND protocol = 17")"
 	check_eq "IPv$fam UDP flows, egress, cell -> server:$UDP_PORT" "$K" \
 		"$(sql "$DB" "SELECT count(*) FROM flows WHERE $right AND protocol = 17 AND resp_port = $UDP_PORT")"
-	check_eq "IPv$fam UDP flows closed (run_end or idle)" "$K" \
-		"$(sql "$DB" "SELECT count(*) FROM flows WHERE family = $fam AND protocol = 17 AND state = 'closed' AND close_reason IN ('run_end', 'idle')")"
+	check_eq "IPv$fam UDP flows closed ($UDP_CLOSE)" "$K" \
+		"$(sql "$DB" "SELECT count(*) FROM flows WHERE family = $fam AND protocol = 17 AND state = 'closed' AND close_reason IN ($UDP_CLOSE)")"
 	check_eq "IPv$fam UDP flows of exactly 1 packet, $iphdr + 8 + $UDP_BYTES bytes" "$K" \
 		"$(sql "$DB" "SELECT count(*) FROM flows WHERE family = $fam AND protocol = 17 AND orig_packets = 1 AND orig_bytes = $((iphdr + 8 + UDP_BYTES)) AND resp_packets = 0")"
 done
