@@ -120,7 +120,7 @@ static void test_replay_frames(void **state)
 	memset(big, 9, sizeof(big));
 	put_frame(f, REPLAY_KIND_FLOW_V1, 40, rec, 40);
 	put_frame(f, 77, 3, "abc", 3);
-	put_frame(f, REPLAY_KIND_FLOW_V1, REPLAY_MAX_PAYLOAD + 4, NULL, 0);
+	put_frame(f, REPLAY_KIND_FLOW_V1, REPLAY_MAX_PAYLOAD + 4, "", 0);
 	for (int i = 0; i < (int)(REPLAY_MAX_PAYLOAD + 4) / 100; i++)
 		fwrite(big, 1, 100, f);
 	fwrite(big, 1, (REPLAY_MAX_PAYLOAD + 4) % 100, f);
