@@ -149,7 +149,11 @@ int fa_time_parse(const char *text, int64_t now_ns, int64_t *out_ns, char *err, 
 	time_t t = timegm(&tm);
 	if (tm.tm_mday != day) /* normalised: Feb 30 and friends */
 		goto bad;
-	*out_ns = ((int64_t)t - offset_s) * NS_PER_S + frac;
+	/* UTC ns in an int64 span 1677-09-21 to 2262-04-11; refuse what does not fit. */
+	int64_t secs = (int64_t)t - offset_s;
+	if (secs <= INT64_MIN / NS_PER_S || secs >= INT64_MAX / NS_PER_S)
+		goto bad;
+	*out_ns = secs * NS_PER_S + frac;
 	return 0;
 bad:
 	snprintf(err, errlen,
