@@ -16,7 +16,8 @@ int record_buf_push(struct record_buf *b, uint32_t kind, const void *data, size_
 		b->recs = recs;
 		b->cap = cap;
 	}
-	if (b->used + len > b->bytes_cap) {
+	/* Allocate even for an empty payload: record_buf_data must never offset NULL. */
+	if (b->used + len > b->bytes_cap || !b->bytes) {
 		size_t cap = b->bytes_cap ? b->bytes_cap : 16384;
 		while (cap < b->used + len)
 			cap *= 2;
