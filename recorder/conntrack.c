@@ -181,7 +181,8 @@ struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev
 	}
 	e->key = k;
 	e->hash = h;
-	e->flow.open = *ev;
+	e->flow.clock = ev->clock;
+	e->flow.protocol = ev->protocol;
 	e->flow.last_seen_kns = ev->first_seen_kns;
 	e->flow.kernel_tracked = ev->clock == FA_CLOCK_BOOTTIME && !ev->counts_are_deltas;
 	absorb(&e->flow, ev);

@@ -18,9 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What tracking needs of an open flow; the opening event itself goes to the
+ * store's queue once and is not kept (an open flow costs ~100 bytes here).
+ */
 struct ct_flow {
-	int64_t flow_id; /* set by the caller after CT_NEW_FLOW */
-	struct fa_event open; /* the opening event (originator, addresses, first seen) */
+	int64_t flow_id; /* set by flow_store_queue_open() after CT_NEW_FLOW */
+	enum fa_clock clock;
+	uint8_t protocol;
 	uint64_t orig_packets;
 	uint64_t orig_bytes;
 	uint64_t resp_packets;

@@ -87,10 +87,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT_EVENT] =
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
-		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17,"
-		" ?18, ?19)",
+		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at,"
+		" event_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, (?1 << 32) + ?2)",
 	[ST_UPDATE_FLOW] =
 		"UPDATE flows SET state = ?2, close_reason = ?3, closed_at = ?4,"
 		" last_seen_at = max(last_seen_at, ?5), orig_packets = ?6,"
@@ -234,7 +234,7 @@ static struct store_op *push_op(struct flow_store *st, enum op_type type)
 	return op;
 }
 
-int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow)
+int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const struct fa_event *ev)
 {
 	struct store_op *op = push_op(st, OP_OPEN);
 	if (!op)
@@ -242,7 +242,7 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow)
 	flow->flow_id = (st->run_pk << 32) + st->next_flow_n++;
 	op->flow_id = flow->flow_id;
 	op->seq = st->next_seq++;
-	op->u.ev = flow->open;
+	op->u.ev = *ev;
 	st->pending_events++;
 	return 0;
 }
@@ -253,7 +253,7 @@ int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, b
 	struct store_op *op = push_op(st, OP_UPDATE);
 	if (!op)
 		return -ENOMEM;
-	int64_t off = flow_store_clock_offset(st, flow->open.clock);
+	int64_t off = flow_store_clock_offset(st, flow->clock);
 	op->flow_id = flow->flow_id;
 	op->u.upd = (struct op_update){
 		.orig_packets = flow->orig_packets,

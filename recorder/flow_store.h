@@ -72,8 +72,11 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 /* The run's UTC offset for a kernel clock. */
 int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock);
 
-/* Queue a new flow: its flows row and its decision (flow_events row). Sets flow->flow_id. */
-int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow);
+/*
+ * Queue a new flow opened by ev: its flows row and its decision (flow_events
+ * row). Sets flow->flow_id.
+ */
+int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const struct fa_event *ev);
 /* Queue an update of a flow's counters; closed with reason (enum conn_close_reason) at close_kns. */
 int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
 			    unsigned reason, int64_t close_kns);

@@ -56,6 +56,7 @@ struct recorder {
 	int64_t failing_since_ns;
 	unsigned ticks;
 	bool pull_done[RECORDER_MAX_SOURCES];
+	int64_t replay_now[2]; /* latest record time per enum fa_clock (replay) */
 };
 
 static void arm_timer(int fd, int64_t ns, bool periodic)
@@ -89,7 +90,7 @@ static void handle_event(struct recorder *r, const struct fa_event *ev)
 	switch (outcome) {
 	case CT_NEW_FLOW:
 		r->h.flows_opened++;
-		count_store_failure(r, flow_store_queue_open(st, flow));
+		count_store_failure(r, flow_store_queue_open(st, flow, ev));
 		break;
 	case CT_DUPLICATE_OPEN:
 		r->h.duplicate_opens++;
@@ -157,10 +158,25 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 		return reject(r, source, why, data, len);
 	}
 	r->h.decoded++;
+	if (ev.last_seen_kns > r->replay_now[ev.clock])
+		r->replay_now[ev.clock] = ev.last_seen_kns;
 	handle_event(r, &ev);
 }
 
 static void commit(struct recorder *r);
+
+/*
+ * Commit once the batch is full: --batch-events decisions, or (closes and
+ * updates count too, so a mass close at shutdown stays in bounded batches)
+ * twice as many queued operations.
+ */
+static void commit_if_full(struct recorder *r)
+{
+	const struct flow_store *st = r->setup->store;
+	if (!r->store_failing && (flow_store_pending_events(st) >= r->opts->batch_events ||
+				  flow_store_pending_ops(st) >= 2 * (size_t)r->opts->batch_events))
+		commit(r);
+}
 
 static void process_buf(struct recorder *r, const struct source *src)
 {
@@ -169,9 +185,7 @@ static void process_buf(struct recorder *r, const struct source *src)
 		process_record(r, name, r->buf.recs[i].kind, record_buf_data(&r->buf, i),
 			       r->buf.recs[i].len);
 		/* A drain holds up to DRAIN_MAX records: commit every --batch-events. */
-		if (!r->store_failing &&
-		    flow_store_pending_events(r->setup->store) >= r->opts->batch_events)
-			commit(r);
+		commit_if_full(r);
 	}
 	record_buf_clear(&r->buf);
 }
@@ -251,8 +265,16 @@ static void after_records(struct recorder *r)
 	}
 }
 
-static int64_t clock_now(enum fa_clock clock)
+/*
+ * "Now" on a kernel clock. A replay carries another machine's (or another
+ * time's) clock readings, so there "now" is the latest record time seen on
+ * that clock: idle flows then close as they did when captured, and a long
+ * replay does not hold every flow it ever saw open until the end.
+ */
+static int64_t clock_now(const struct recorder *r, enum fa_clock clock)
 {
+	if (r->setup->replay)
+		return r->replay_now[clock];
 	return fa_clock_ns(clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME);
 }
 
@@ -267,12 +289,11 @@ static void sweep_local(struct recorder *r, bool all)
 	struct ct_flow *f;
 	while ((f = conntrack_next(r->ct, &cursor))) {
 		if (!all) {
-			if (f->kernel_tracked || r->setup->replay)
-				continue;
-			int64_t idle = f->open.protocol == 6
-					       ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
-					       : (int64_t)r->opts->udp_idle_s * NS_PER_S;
-			if (clock_now(f->open.clock) - f->last_seen_kns < idle)
+			if (f->kernel_tracked && !r->setup->replay)
+				continue; /* the kernel flow table's sweep closes it */
+			int64_t idle = f->protocol == 6 ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
+							: (int64_t)r->opts->udp_idle_s * NS_PER_S;
+			if (clock_now(r, f->clock) - f->last_seen_kns < idle)
 				continue;
 		}
 		if (n == cap) {
@@ -287,12 +308,13 @@ static void sweep_local(struct recorder *r, bool all)
 	for (size_t i = 0; i < n; i++) {
 		f = victims[i];
 		/* A replay's clocks are another machine's: close at the last record. */
-		int64_t at = r->setup->replay ? f->last_seen_kns : clock_now(f->open.clock);
+		int64_t at = r->setup->replay ? f->last_seen_kns : clock_now(r, f->clock);
 		r->h.flows_closed++;
 		count_store_failure(
 			r, flow_store_queue_update(r->setup->store, f, true,
 						   all ? CONN_CLOSE_RUN_END : CONN_CLOSE_IDLE, at));
 		conntrack_remove(r->ct, f);
+		commit_if_full(r);
 	}
 	free(victims);
 }

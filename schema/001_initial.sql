@@ -28,6 +28,8 @@ CREATE TABLE runs (
 
 -- One row per connection, the recorder's connection-tracking state.
 -- orig_* is the side that sent the first packet; direction is relative to the cell.
+-- flow_id is (run_pk << 32) + n, assigned by the recorder: a run's flows are
+-- one rowid range, so no per-run index is needed.
 CREATE TABLE flows (
     flow_id        INTEGER PRIMARY KEY,
     run_pk         INTEGER NOT NULL REFERENCES runs (run_pk),
@@ -51,9 +53,11 @@ CREATE TABLE flows (
 );
 
 -- One row per decoded flow decision (one NetworkFlowDecision each).
--- decision_id on export is '<cell_id>:<run_id>:<seq>'.
+-- decision_id on export is '<cell_id>:<run_id>:<seq>'. event_id is
+-- (run_pk << 32) + seq: the primary key itself makes (run_pk, seq) unique and
+-- keeps a run's rows together, without a second index on the write path.
 CREATE TABLE flow_events (
-    event_id       INTEGER PRIMARY KEY,
+    event_id       INTEGER PRIMARY KEY CHECK (event_id = (run_pk << 32) + seq),
     run_pk         INTEGER NOT NULL REFERENCES runs (run_pk),
     seq            INTEGER NOT NULL,
     flow_id        INTEGER REFERENCES flows (flow_id),
@@ -72,8 +76,7 @@ CREATE TABLE flow_events (
     packet_count   INTEGER,
     byte_count     INTEGER,
     first_seen_kns INTEGER NOT NULL,        -- the record's kernel timestamp
-    observed_at    INTEGER NOT NULL,        -- first_seen_kns turned into UTC with the run's offset
-    UNIQUE (run_pk, seq)
+    observed_at    INTEGER NOT NULL         -- first_seen_kns turned into UTC with the run's offset
 );
 
 CREATE TABLE rejects (
@@ -107,11 +110,10 @@ CREATE TABLE health (
     slowest_commit_us INTEGER NOT NULL
 );
 
--- Indexes for the forensic filters (time, destination CIDR, port) and for
--- per-run scans. Measured in bench/: see README "Performance".
+-- Indexes for the forensic filters (time, destination CIDR and port). Per-run
+-- scans use the rowid ranges above. Insert cost measured in bench/replay_bench.sh.
 CREATE INDEX flow_events_by_time ON flow_events (observed_at);
 CREATE INDEX flow_events_by_dst ON flow_events (dst_addr, dst_port);
-CREATE INDEX flows_by_run ON flows (run_pk, opened_at);
 CREATE INDEX flows_by_resp ON flows (resp_addr);
 CREATE INDEX health_by_run ON health (run_pk, at);
 CREATE INDEX rejects_by_run ON rejects (run_pk);

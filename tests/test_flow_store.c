@@ -100,7 +100,7 @@ static void queue_flows(struct fixture *fx, int first, int n)
 		enum ct_outcome out;
 		struct ct_flow *f = conntrack_record(fx->ct, &ev, &out);
 		assert_int_equal(out, CT_NEW_FLOW);
-		assert_int_equal(flow_store_queue_open(fx->st, f), 0);
+		assert_int_equal(flow_store_queue_open(fx->st, f, &ev), 0);
 	}
 }
 

@@ -182,8 +182,8 @@ struct event_row {
 #define EVENT_INSERT                                                                               \
 	"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"              \
 	" reason_code, nft_rule_ref, family, protocol, src_addr, src_port, dst_addr, dst_port,"    \
-	" packet_count, byte_count, first_seen_kns, observed_at)"                                  \
-	" VALUES (?,?,?,'replay_v1',?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	" packet_count, byte_count, first_seen_kns, observed_at, event_id)"                        \
+	" VALUES (?,?,?,'replay_v1',?,?,?,?,?,?,?,?,?,?,?,?,?,?, (?1 << 32) + ?2)"
 
 static int insert_event(sqlite3_stmt *st, const struct event_row *e)
 {
