@@ -198,8 +198,10 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	}
 	rc = exec_or_err(db,
 			 durability == FA_DB_DURABILITY_FULL
-				 ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192"
-				 : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192",
+				 ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA "
+				   "cache_size=-65536; PRAGMA wal_autocheckpoint=8192"
+				 : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA "
+				   "cache_size=-65536; PRAGMA wal_autocheckpoint=8192",
 			 path, "setting pragmas", err, errlen);
 	if (rc)
 		goto fail;

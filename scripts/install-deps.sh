@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what flowaudit needs to build, run and test on Debian 12, with
+# apt-get. Idempotent; used by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+PACKAGES=(
+	build-essential cmake pkg-config clang llvm libclang-rt-14-dev clang-format
+	libsqlite3-dev sqlite3 libbpf-dev libelf-dev zlib1g-dev bpftool libcbor-dev libmnl-dev
+	libcmocka-dev linux-libc-dev
+	iproute2 nftables kmod jq python3 python3-cbor2 time
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
