@@ -33,6 +33,9 @@ struct ct_flow {
 	bool bytes_known;
 	int64_t last_seen_kns;
 	bool kernel_tracked; /* a kernel flow table will report its close (v2 source) */
+	/* Where the flow's insert waits in the store's queue (flow_store.c). */
+	uint64_t open_batch;
+	size_t open_op;
 };
 
 enum ct_outcome {

@@ -46,11 +46,12 @@ struct op_reject {
 
 struct store_op {
 	enum op_type type;
+	bool merged; /* OP_OPEN: upd holds a later update folded into the insert */
 	int64_t flow_id;
 	int64_t seq;
+	struct op_update upd; /* OP_UPDATE, or OP_OPEN when merged */
 	union {
-		struct fa_event ev; /* OP_OPEN (with counters folded in), OP_ORPHAN */
-		struct op_update upd;
+		struct fa_event ev; /* OP_OPEN, OP_ORPHAN */
 		struct op_reject rej;
 		struct {
 			struct store_health h;
@@ -120,6 +121,7 @@ struct flow_store {
 	size_t nops;
 	size_t cap;
 	size_t pending_events;
+	uint64_t batch; /* generation of the queue: bumped when a commit empties it */
 	uint64_t events_written;
 	uint64_t commits;
 	uint64_t slowest_commit_us;
@@ -229,7 +231,7 @@ static struct store_op *push_op(struct flow_store *st, enum op_type type)
 		st->cap = cap;
 	}
 	struct store_op *op = &st->ops[st->nops++];
-	memset(op, 0, offsetof(struct store_op, u));
+	memset(op, 0, offsetof(struct store_op, upd));
 	op->type = type;
 	return op;
 }
@@ -240,6 +242,8 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const str
 	if (!op)
 		return -ENOMEM;
 	flow->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	flow->open_batch = st->batch;
+	flow->open_op = st->nops - 1;
 	op->flow_id = flow->flow_id;
 	op->seq = st->next_seq++;
 	op->u.ev = *ev;
@@ -250,12 +254,24 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const str
 int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
 			    unsigned reason, int64_t close_kns)
 {
-	struct store_op *op = push_op(st, OP_UPDATE);
-	if (!op)
-		return -ENOMEM;
+	/* The flow's insert is still queued: fold the update into it, one row
+	 * write instead of two (short flows open and close within a batch). */
+	struct store_op *op = NULL;
+	if (flow->open_batch == st->batch && flow->open_op < st->nops &&
+	    st->ops[flow->open_op].type == OP_OPEN &&
+	    st->ops[flow->open_op].flow_id == flow->flow_id) {
+		op = &st->ops[flow->open_op];
+		if (op->merged && op->upd.closed && !closed)
+			return 0; /* never reopen a flow closed in this batch */
+		op->merged = true;
+	} else {
+		op = push_op(st, OP_UPDATE);
+		if (!op)
+			return -ENOMEM;
+		op->flow_id = flow->flow_id;
+	}
 	int64_t off = flow_store_clock_offset(st, flow->clock);
-	op->flow_id = flow->flow_id;
-	op->u.upd = (struct op_update){
+	op->upd = (struct op_update){
 		.orig_packets = flow->orig_packets,
 		.orig_bytes = flow->orig_bytes,
 		.resp_packets = flow->resp_packets,
@@ -340,11 +356,43 @@ static void bind_counter(sqlite3_stmt *s, int i, uint64_t v, bool known)
 		sqlite3_bind_int64(s, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
+/* Bind the columns an update sets: state, close, last seen, counters. */
+static void bind_flow_state(sqlite3_stmt *s, const struct op_update *u, int state_i, int reason_i,
+			    int closed_i, int last_i, int counters_i)
+{
+	sqlite3_bind_text(s, state_i, u->closed ? "closed" : "open", -1, SQLITE_STATIC);
+	if (u->closed) {
+		sqlite3_bind_text(s, reason_i, fa_close_reason_name(u->reason), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, closed_i, u->closed_at);
+	}
+	sqlite3_bind_int64(s, last_i, u->last_seen_at);
+	bind_counter(s, counters_i, u->orig_packets, true);
+	bind_counter(s, counters_i + 1, u->orig_bytes, u->bytes_known);
+	bind_counter(s, counters_i + 2, u->resp_packets, true);
+	bind_counter(s, counters_i + 3, u->resp_bytes, u->bytes_known);
+}
+
 static int apply_flow_insert(struct flow_store *st, const struct store_op *op, bool orphan)
 {
 	const struct fa_event *ev = &op->u.ev;
 	sqlite3_stmt *s = st->st[ST_INSERT_FLOW];
 	int64_t off = flow_store_clock_offset(st, ev->clock);
+	if (op->merged) {
+		/* Opened and updated (or closed) within this batch: one insert. */
+		sqlite3_bind_int64(s, 1, op->flow_id);
+		sqlite3_bind_int64(s, 2, st->run_pk);
+		sqlite3_bind_int(s, 3, ev->family);
+		sqlite3_bind_int(s, 4, ev->protocol);
+		sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 6, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(s, 7, ev->src_port);
+		sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(s, 9, ev->dst_port);
+		sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
+		bind_flow_state(s, &op->upd, 10, 14, 13, 12, 15);
+		sqlite3_bind_int(s, 19, 1);
+		return step_reset(s);
+	}
 	sqlite3_bind_int64(s, 1, op->flow_id);
 	sqlite3_bind_int64(s, 2, st->run_pk);
 	sqlite3_bind_int(s, 3, ev->family);
@@ -398,19 +446,9 @@ static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 
 static int apply_update(struct flow_store *st, const struct store_op *op)
 {
-	const struct op_update *u = &op->u.upd;
 	sqlite3_stmt *s = st->st[ST_UPDATE_FLOW];
 	sqlite3_bind_int64(s, 1, op->flow_id);
-	sqlite3_bind_text(s, 2, u->closed ? "closed" : "open", -1, SQLITE_STATIC);
-	if (u->closed) {
-		sqlite3_bind_text(s, 3, fa_close_reason_name(u->reason), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, u->closed_at);
-	}
-	sqlite3_bind_int64(s, 5, u->last_seen_at);
-	bind_counter(s, 6, u->orig_packets, true);
-	bind_counter(s, 7, u->orig_bytes, u->bytes_known);
-	bind_counter(s, 8, u->resp_packets, true);
-	bind_counter(s, 9, u->resp_bytes, u->bytes_known);
+	bind_flow_state(s, &op->upd, 2, 3, 4, 5, 6);
 	return step_reset(s);
 }
 
@@ -492,6 +530,7 @@ int flow_store_commit(struct flow_store *st)
 	for (size_t i = 0; i < st->nops; i++)
 		free_op(&st->ops[i]);
 	st->nops = 0;
+	st->batch++;
 	st->events_written = written;
 	st->pending_events = 0;
 	st->commits++;

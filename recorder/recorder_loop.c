@@ -278,6 +278,13 @@ static int64_t clock_now(const struct recorder *r, enum fa_clock clock)
 	return fa_clock_ns(clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME);
 }
 
+static int by_flow_id(const void *a, const void *b)
+{
+	int64_t x = (*(struct ct_flow *const *)a)->flow_id,
+		y = (*(struct ct_flow *const *)b)->flow_id;
+	return (x > y) - (x < y);
+}
+
 /*
  * Close flows the recorder tracks itself (v1, NFLOG; kernel-tracked v2 flows
  * are closed by the source's sweep). limits NULL: close all, reason run_end.
@@ -305,6 +312,9 @@ static void sweep_local(struct recorder *r, bool all)
 		}
 		victims[n++] = f;
 	}
+	/* In flow_id order the updates walk the flows table's pages in sequence
+	 * instead of dirtying pages at random all over it (hash order). */
+	qsort(victims, n, sizeof(*victims), by_flow_id);
 	for (size_t i = 0; i < n; i++) {
 		f = victims[i];
 		/* A replay's clocks are another machine's: close at the last record. */

@@ -146,6 +146,38 @@ static void test_close_updates_the_flow(void **state)
 			 1);
 }
 
+static void test_update_folds_into_queued_insert_or_updates_row(void **state)
+{
+	struct fixture *fx = *state;
+	queue_flows(fx, 0, 2);
+	size_t cursor = 0;
+	struct ct_flow *a = conntrack_next(fx->ct, &cursor);
+	struct ct_flow *b = conntrack_next(fx->ct, &cursor);
+	/* a: updated while its insert is queued (one operation per new flow,
+	 * both rows): no extra operation. */
+	assert_int_equal(flow_store_pending_ops(fx->st), 2);
+	a->orig_packets = 4;
+	assert_int_equal(flow_store_queue_update(fx->st, a, false, 0, 0), 0);
+	assert_int_equal(flow_store_pending_ops(fx->st), 2);
+	a->orig_packets = 5;
+	assert_int_equal(flow_store_queue_update(fx->st, a, true, CONN_CLOSE_IDLE, 700), 0);
+	assert_int_equal(flow_store_pending_ops(fx->st), 2);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	/* b: its insert is committed, so the close is an UPDATE of the row. */
+	b->orig_packets = 6;
+	assert_int_equal(flow_store_queue_update(fx->st, b, true, CONN_CLOSE_RUN_END, 800), 0);
+	assert_int_equal(flow_store_pending_ops(fx->st), 1);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM flows WHERE (flow_id = %lld AND close_reason = 'idle' AND "
+		 "orig_packets = 5 AND closed_at = 1700) OR (flow_id = %lld AND close_reason = "
+		 "'run_end' AND orig_packets = 6 AND closed_at = 1800)",
+		 (long long)a->flow_id, (long long)b->flow_id);
+	assert_int_equal(count(fx->db, sql), 2);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE state = 'closed'"), 2);
+}
+
 static void test_disk_full_keeps_queue_and_retries(void **state)
 {
 	struct fixture *fx = *state;
@@ -221,6 +253,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rows_appear_only_after_commit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_close_updates_the_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_folds_into_queued_insert_or_updates_row,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_keeps_queue_and_retries, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_busy_database_retries, setup, teardown),
