@@ -6,11 +6,12 @@
  * longer than REPLAY_MAX_PAYLOAD is skipped by its declared length and
  * delivered (first REPLAY_MAX_PAYLOAD bytes) as RAW_KIND_OVERSIZE.
  *
- * A regular file is a pull source (read with stdio, drained when the loop is
- * idle). Anything else (a pipe, a FIFO, a socket) is a poll source: its fd is
- * made non-blocking and only complete frames leave the buffer, so a quiet
+ * A pipe, FIFO or socket is a poll source: its fd is made non-blocking and
+ * polled (epoll), and only complete frames leave the buffer, so a quiet
  * producer never blocks the loop (signals, batch deadlines and commits are
  * served while it waits) and a frame split across reads is reassembled.
+ * Anything else (a regular file, a device such as /dev/null, which epoll
+ * refuses) is a pull source, read with stdio when the loop is idle.
  */
 #include "source.h"
 
@@ -265,7 +266,7 @@ struct source *source_replay_new(const char *path, char *err, size_t errlen)
 	}
 	struct stat sb;
 	int flags = fcntl(fd, F_GETFL);
-	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode) && flags >= 0) {
+	if (fstat(fd, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) && flags >= 0) {
 		rs->in = malloc(STREAM_BUF);
 		if (!rs->in || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 			int e = rs->in ? errno : ENOMEM;
