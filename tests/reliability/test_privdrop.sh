@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Least privilege: flowrec --user (a throw-away system user created here and
+# removed on exit) capturing a cell's veth in a namespace. While it runs,
+# /proc/PID/status must show the user's uid in all four slots and an empty
+# capability set (CapEff, CapPrm, CapInh, CapAmb all 0, NoNewPrivs 1), and
+# the database, -wal and -shm files must be mode 0640 or stricter.
+# Traffic is still recorded after the drop; the map fds still work after it:
+# the idle sweep (a map iteration) closes flows with reason idle, and the
+# per-CPU counters (a map lookup) reach the final health row (table_full with
+# a 4-entry table). The kernel's kernel.unprivileged_bpf_disabled is logged.
+#
+# usage: test_privdrop.sh FLOWREC
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+FLOWREC=$1
+rel_need_root
+rel_need ip sqlite3 python3 useradd userdel
+rel_setup
+T=$REL_TMP
+chmod 0755 "$T"
+U=farel$$
+useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || rel_skip "cannot create a user"
+REL_USERS+=("$U")
+uid=$(id -u "$U")
+tag=rp$$
+CELL=${tag}c PEER=${tag}p
+ip netns add $CELL 2>/dev/null || rel_skip "cannot create network namespaces"
+REL_NETNS+=($CELL)
+ip netns add $PEER || rel_fail "ip netns add"
+REL_NETNS+=($PEER)
+for ns in $CELL $PEER; do
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add fa0 netns $CELL type veth peer name fa1 netns $PEER || rel_fail "ip link add veth"
+ip -n $CELL addr add 10.78.0.1/24 dev fa0
+ip -n $PEER addr add 10.78.0.2/24 dev fa1
+ip -n $CELL link set fa0 up
+ip -n $PEER link set fa1 up
+peer_mac=$(ip -n $PEER -o link show fa1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+ip -n $CELL neigh replace 10.78.0.9 lladdr "$peer_mac" dev fa0 nud permanent
+rel_log "kernel.unprivileged_bpf_disabled = $(sysctl -n kernel.unprivileged_bpf_disabled 2>/dev/null)"
+
+DB=$T/p.db
+"$FLOWREC" --db "$DB" --cell c1 --run pd --iface fa0 --netns /run/netns/$CELL --user "$U" \
+	--flow-table-entries 4 --udp-idle-s 1 --stats-s 1 --batch-ms 50 2>"$T/err" &
+pid=$!
+REL_PIDS+=("$pid")
+dropped() { grep -q "^Uid:[[:space:]]*$uid[[:space:]]" /proc/$pid/status 2>/dev/null; }
+if ! rel_wait_until 20 dropped; then
+	kill -0 "$pid" 2>/dev/null || {
+		grep -qiE "not supported|bpf|attach" "$T/err" && rel_skip "eBPF source unavailable: $(head -1 "$T/err")"
+		rel_fail "flowrec exited: $(cat "$T/err")"
+	}
+	rel_fail "flowrec did not switch to uid $uid: $(grep -E '^(Uid|Cap)' /proc/$pid/status)"
+fi
+status=$(grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs)' /proc/$pid/status)
+rel_log "while running: $(echo "$status" | tr '\n\t' '  ')"
+echo "$status" | grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid$" || rel_fail "uid not dropped everywhere: $status"
+for c in CapEff CapPrm CapInh CapAmb; do
+	echo "$status" | grep -Eq "^$c:[[:space:]]+0000000000000000$" || rel_fail "$c not empty: $status"
+done
+echo "$status" | grep -Eq "^NoNewPrivs:[[:space:]]+1$" || rel_fail "NoNewPrivs not set"
+
+# 10 one-packet UDP flows: 4 fit the table, 6 are table_full; all go idle.
+ip netns exec $CELL python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(10):
+    s.sendto(b"x", ("10.78.0.9", 2000 + p))' || rel_fail "traffic"
+rel_wait_until 10 test -e "$DB-wal" || true
+for f in "$DB" "$DB-wal" "$DB-shm"; do
+	[ -e "$f" ] || rel_fail "$f missing while flowrec runs"
+	m=$(stat -c %a "$f")
+	(((8#$m & 8#137) == 0)) || rel_fail "$f has mode $m (wanted 0640 or stricter)"
+	rel_log "$(stat -c '%n %a %U:%G' "$f")"
+done
+sleep 3 # two sweeps: the flows are idle after 1 s
+kill -TERM "$pid"
+rel_wait_exit "$pid" 30
+[ "$REL_RC" = 0 ] || rel_fail "flowrec exit $REL_RC after SIGTERM: $(cat "$T/err")"
+rel_log "flowrec: $(tail -1 "$T/err")"
+grep -q "sweep failed" "$T/err" && rel_fail "the flow-table sweep failed after the drop: $(cat "$T/err")"
+rel_integrity "$DB"
+IFS='|' read -r opened full < <(rel_sql "$DB" "SELECT flows_opened, table_full FROM health WHERE is_final = 1;")
+idle=$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE close_reason = 'idle';")
+events=$(rel_sql "$DB" "SELECT count(*) FROM flow_events;")
+rel_log "after the drop: $events events, $opened flows opened, $idle closed idle by the sweep, table_full $full"
+[ "$events" = 4 ] && [ "$opened" = 4 ] || rel_fail "expected 4 flows recorded after the drop, got $events events / $opened opened"
+[ "$idle" = 4 ] || rel_fail "the idle sweep (map iteration after the drop) closed $idle of 4 flows"
+[ "$full" = 6 ] || rel_fail "table_full is $full, expected 6: the counters map was not readable after the drop"
+echo "PASS: privdrop: uid $uid, no capabilities, files 0640, capture + sweep + counters work after the drop"
