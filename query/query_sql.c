@@ -99,7 +99,8 @@ static const struct {
 	[FQ_Q_HEALTH] = {"SELECT r.cell_id, r.run_id, r.started_at, h.at, h.is_final, h.received,"
 			 " h.decoded, h.rejected, h.events_written, h.ring_drops, h.table_full,"
 			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
-			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us"
+			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us,"
+			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops"
 			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",

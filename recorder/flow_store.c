@@ -102,9 +102,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO health (run_pk, at, is_final, received, decoded, rejected,"
 		" events_written, flows_opened, flows_closed, duplicate_opens, orphan_closes,"
 		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
-		"slowest_commit_us)"
+		"slowest_commit_us,"
+		" nflog_lost, nflog_nonconforming, daemon_drops)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17)",
+		"?17,"
+		" ?18, ?19, ?20)",
 };
 
 struct flow_store {
@@ -468,11 +470,15 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 {
 	const struct store_health *h = &op->u.health.h;
 	sqlite3_stmt *s = st->st[ST_INSERT_HEALTH];
-	const uint64_t values[] = {
-		h->received,	 h->decoded,	       h->rejected,	   written,
-		h->flows_opened, h->flows_closed,      h->duplicate_opens, h->orphan_closes,
-		h->ring_drops,	 h->table_full,	       h->nflog_overruns,  h->store_failures,
-		st->commits + 1, st->slowest_commit_us};
+	const uint64_t values[] = {h->received,	       h->decoded,
+				   h->rejected,	       written,
+				   h->flows_opened,    h->flows_closed,
+				   h->duplicate_opens, h->orphan_closes,
+				   h->ring_drops,      h->table_full,
+				   h->nflog_overruns,  h->store_failures,
+				   st->commits + 1,    st->slowest_commit_us,
+				   h->nflog_lost,      h->nflog_nonconforming,
+				   h->daemon_drops};
 	sqlite3_bind_int64(s, 1, st->run_pk);
 	sqlite3_bind_int64(s, 2, op->u.health.at);
 	sqlite3_bind_int(s, 3, op->u.health.final);

@@ -53,6 +53,9 @@ struct store_health {
 	uint64_t ring_drops;
 	uint64_t table_full;
 	uint64_t nflog_overruns;
+	uint64_t nflog_lost;
+	uint64_t nflog_nonconforming;
+	uint64_t daemon_drops;
 	uint64_t store_failures;
 	uint64_t commits;
 	uint64_t slowest_commit_us;

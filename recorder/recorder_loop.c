@@ -209,10 +209,16 @@ static void fill_health(struct recorder *r)
 		sum.table_full += c.table_full;
 		sum.nflog_overruns += c.nflog_overruns;
 		sum.kernel_packets += c.kernel_packets;
+		sum.daemon_drops += c.daemon_drops;
+		sum.nflog_lost += c.nflog_lost;
+		sum.nflog_nonconforming += c.nflog_nonconforming;
 	}
 	r->h.ring_drops = sum.ring_drops;
 	r->h.table_full = sum.table_full;
 	r->h.nflog_overruns = sum.nflog_overruns;
+	r->h.daemon_drops = sum.daemon_drops;
+	r->h.nflog_lost = sum.nflog_lost;
+	r->h.nflog_nonconforming = sum.nflog_nonconforming;
 	r->kernel = sum;
 }
 
@@ -461,18 +467,21 @@ static void dispatch(struct recorder *r, const struct epoll_event *ev)
 static void print_summary(const struct recorder *r)
 {
 	const struct recorder_options *o = r->opts;
+	const struct store_health *h = &r->h;
+	/* pflogd's "received, dropped (kernel/daemon)", for every place a record can be lost. */
 	fprintf(stderr,
 		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
 		"events written %llu; flows opened %llu, closed %llu; "
-		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), netlink %llu, "
-		"store %llu\n",
-		o->run, o->cell, (unsigned long long)r->h.received,
-		(unsigned long long)r->h.decoded, (unsigned long long)r->h.rejected,
+		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
+		"netlink %llu overruns (%llu packets), daemon %llu, store %llu\n",
+		o->run, o->cell, (unsigned long long)h->received, (unsigned long long)h->decoded,
+		(unsigned long long)h->rejected,
 		(unsigned long long)flow_store_events_written(r->setup->store),
-		(unsigned long long)r->h.flows_opened, (unsigned long long)r->h.flows_closed,
-		(unsigned long long)(r->h.ring_drops + r->h.table_full),
-		(unsigned long long)r->h.ring_drops, (unsigned long long)r->h.table_full,
-		(unsigned long long)r->h.nflog_overruns, (unsigned long long)r->h.store_failures);
+		(unsigned long long)h->flows_opened, (unsigned long long)h->flows_closed,
+		(unsigned long long)(h->ring_drops + h->table_full),
+		(unsigned long long)h->ring_drops, (unsigned long long)h->table_full,
+		(unsigned long long)h->nflog_overruns, (unsigned long long)h->nflog_lost,
+		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures);
 }
 
 static void shutdown_run(struct recorder *r)

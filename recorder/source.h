@@ -23,6 +23,9 @@ struct source_counters {
 	uint64_t table_full; /* kernel: flow table full */
 	uint64_t nflog_overruns; /* netlink ENOBUFS */
 	uint64_t kernel_packets; /* packets the kernel program saw (informational) */
+	uint64_t daemon_drops; /* records the recorder received but could not keep (memory) */
+	uint64_t nflog_lost; /* NFLOG packets lost, from gaps in the netlink sequence numbers */
+	uint64_t nflog_nonconforming; /* NFLOG packets whose prefix broke the convention (kept) */
 };
 
 /* Idle limits for the flow-table sweep, in ns. */

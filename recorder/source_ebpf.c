@@ -156,7 +156,8 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 				sums[i] += vals[c];
 		}
 	}
-	out->ring_drops = sums[FLOW_COUNTER_RINGBUF_DROPS] + s->daemon_drops;
+	out->ring_drops = sums[FLOW_COUNTER_RINGBUF_DROPS];
+	out->daemon_drops = s->daemon_drops;
 	out->table_full = sums[FLOW_COUNTER_TABLE_FULL];
 	out->kernel_packets = sums[FLOW_COUNTER_PACKETS];
 cleanup:

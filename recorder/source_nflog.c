@@ -329,6 +329,9 @@ static int nflog_read_counters(struct source *src, struct source_counters *out)
 	struct nflog_source *s = (struct nflog_source *)src;
 	memset(out, 0, sizeof(*out));
 	out->nflog_overruns = s->overruns;
+	out->nflog_lost = s->lost_packets;
+	out->nflog_nonconforming = s->nonconforming_prefixes;
+	out->daemon_drops = s->push_failures;
 	return 0;
 }
 

@@ -105,6 +105,9 @@ CREATE TABLE health (
     ring_drops       INTEGER NOT NULL,      -- kernel: ring-buffer reserve failures
     table_full       INTEGER NOT NULL,      -- kernel: flow table full
     nflog_overruns   INTEGER NOT NULL,      -- netlink ENOBUFS
+    nflog_lost       INTEGER NOT NULL DEFAULT 0, -- NFLOG packets lost (netlink sequence gaps)
+    nflog_nonconforming INTEGER NOT NULL DEFAULT 0, -- NFLOG packets with a prefix off convention (kept)
+    daemon_drops     INTEGER NOT NULL DEFAULT 0, -- records received but not kept (recorder memory)
     store_failures   INTEGER NOT NULL,      -- events that could not be stored
     commits          INTEGER NOT NULL,
     slowest_commit_us INTEGER NOT NULL
