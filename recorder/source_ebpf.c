@@ -75,6 +75,7 @@ struct ebpf_source {
 	struct bpf_object *ext_obj; /* external v1 object, or NULL */
 	struct ring_buffer *rb;
 	uint32_t kind; /* REPLAY_KIND_CONN_V2 or REPLAY_KIND_FLOW_V1 */
+	bool tcx_only; /* refuse the clsact fallback (privileges will be dropped) */
 	int table_fd; /* FLOW_TABLE, built-in only; else -1 */
 	int counters_fd; /* FLOW_COUNTERS, built-in only; else -1 */
 	int netns_fd; /* the cell's namespace (for the tc detach), or -1 */
@@ -484,6 +485,14 @@ static int attach_hook(struct ebpf_source *s, int prog_fd, enum hook h, char *er
 		return ret;
 	}
 
+	if (s->tcx_only) {
+		snprintf(msg, sizeof(msg),
+			 "tcx links are not available (kernel 6.6 or later), and with --user the "
+			 "tc filters of the clsact fallback could not be removed after the "
+			 "privilege drop; run without --user on this kernel");
+		monitor_error_attach_failed(err, errlen, s->iface, msg);
+		return -EOPNOTSUPP;
+	}
 	/* no tcx: clsact + tc filter; a clsact that exists is not ours to remove */
 	ret = bpf_tc_hook_create(&hook);
 	if (ret == 0) {
@@ -666,6 +675,7 @@ struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, 
 	for (int h = 0; h < HOOK_COUNT; h++)
 		s->att[h].link_fd = -1;
 	snprintf(s->iface, sizeof(s->iface), "%s", cfg->iface);
+	s->tcx_only = cfg->tcx_only;
 
 	if (cfg->bpf_object) {
 		ret = load_external(s, cfg->bpf_object, &ext_prog, &ring_map, err, errlen);

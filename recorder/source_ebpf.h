@@ -26,6 +26,12 @@ struct ebpf_source_config {
 	const char *bpf_object; /* NULL: built-in v2 program; else an external v1 object */
 	uint32_t ringbuf_bytes; /* 0: default; a power of two >= page size */
 	uint32_t flow_table_entries; /* 0: default */
+	/*
+	 * The recorder drops its privileges after the start (--user): only tcx
+	 * links are acceptable then, since they go away with their fd; tc filters
+	 * on a clsact qdisc could not be removed without CAP_NET_ADMIN.
+	 */
+	bool tcx_only;
 };
 
 /*

@@ -25,6 +25,7 @@ static int start_ebpf(const struct recorder_options *o, struct source **out, cha
 		.bpf_object = object,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.flow_table_entries = o->flow_table_entries,
+		.tcx_only = o->user != NULL,
 	};
 	int code = FA_EXIT_SOURCE;
 	*out = source_ebpf_new(&cfg, err, errlen, &code);

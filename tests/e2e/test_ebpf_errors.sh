@@ -8,6 +8,7 @@
 # --bpf-object /nonexistent   "eBPF object file missing at /nonexistent"
 # --iface nosuchif            an attach error naming nosuchif
 # --netns <missing>           the seed's setns error, with the errno text
+# --user without tcx          refused: the fallback's tc filters would outlive it
 . "$(dirname "$0")/lib.sh"
 
 find_binaries "${1:-}" ""
@@ -47,5 +48,12 @@ expect_error no-such-netns "setns(CLONE_NEWNET) into cell netns failed" \
 grep -q "No such file or directory" "$E2E_TMP/no-such-netns.log" ||
 	fail "setns error without its errno text: $(cat "$E2E_TMP/no-such-netns.log")"
 pass "setns error carries the errno text"
+# --user drops CAP_NET_ADMIN, so without tcx links (forced here) the clsact
+# fallback's filters could not be removed at exit: refused up front.
+FLOWAUDIT_NO_TCX=1 expect_error user-without-tcx "tcx links are not available" \
+	--iface "$CELL_IF" --netns "$CELL_NS" --user nobody
+in_ns "$CELL_NS" tc qdisc show dev "$CELL_IF" | grep -q clsact &&
+	fail "a clsact qdisc was left on $CELL_IF after the refused start"
+pass "no clsact qdisc left behind"
 nothing_attached "$CELL_NS" "$CELL_IF"
 exit 0
