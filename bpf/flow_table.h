@@ -27,6 +27,8 @@
 
 #include <linux/types.h>
 
+#include "conn_record_v2.h"
+
 /* Defaults the loader may override with bpf_map__set_max_entries(). */
 #define FLOW_TABLE_DEFAULT_ENTRIES 65536
 #define CONN_EVENTS_DEFAULT_BYTES (1u << 22) /* 4 MiB */
@@ -80,5 +82,40 @@ struct flow_value {
 };
 
 _Static_assert(sizeof(struct flow_value) == 80, "flow_value is 80 bytes");
+
+/*
+ * Fill a v2 record from a table entry: the one mapping from flow state to
+ * CONN_EVENTS, used by the BPF program (opened and closed records) and by the
+ * recorder's sweep (idle and run_end closes), so the two cannot disagree.
+ * An opened record carries the first packet's time as its last-seen time.
+ */
+static inline __attribute__((always_inline)) void
+flow_table_fill_record(struct conn_record_v2 *rec, const struct flow_key *k,
+		       const struct flow_value *v, __u8 kind, __u8 close_reason)
+{
+	const int lo_first = v->orig_is_lo;
+
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = kind;
+	rec->family = k->family;
+	rec->protocol = k->protocol;
+	rec->direction = v->direction;
+	rec->verdict = CONN_VERDICT_ALLOW;
+	rec->close_reason = close_reason;
+	rec->src_port = lo_first ? k->port_lo : k->port_hi;
+	rec->dst_port = lo_first ? k->port_hi : k->port_lo;
+	__builtin_memcpy(rec->src_addr, lo_first ? k->addr_lo : k->addr_hi, 16);
+	__builtin_memcpy(rec->dst_addr, lo_first ? k->addr_hi : k->addr_lo, 16);
+	if (k->protocol == 1 || k->protocol == 58) { /* ICMP, ICMPv6: no ports */
+		rec->src_port = 0;
+		rec->dst_port = v->icmp_type_code;
+	}
+	rec->orig_packets = v->packets[0];
+	rec->orig_bytes = v->bytes[0];
+	rec->resp_packets = v->packets[1];
+	rec->resp_bytes = v->bytes[1];
+	rec->first_seen_ns = v->first_seen_ns;
+	rec->last_seen_ns = kind == CONN_KIND_OPENED ? v->first_seen_ns : v->last_seen_ns;
+}
 
 #endif /* FLOWAUDIT_FLOW_TABLE_H */

@@ -293,43 +293,13 @@ static __always_inline bool emit(const struct flow_key *key, const struct flow_v
 				 __u8 close_reason)
 {
 	struct conn_record_v2 *rec;
-	bool icmp = key->protocol == IPPROTO_ICMP || key->protocol == IPPROTO_ICMPV6_NUM;
 
 	rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
 	if (!rec) {
 		count(FLOW_COUNTER_RINGBUF_DROPS);
 		return false;
 	}
-	rec->kind = kind;
-	rec->family = key->family;
-	rec->protocol = key->protocol;
-	rec->direction = v->direction;
-	rec->verdict = CONN_VERDICT_ALLOW;
-	rec->close_reason = close_reason;
-	rec->pad0[0] = 0;
-	rec->pad0[1] = 0;
-	__builtin_memset(rec->pad1, 0, sizeof(rec->pad1));
-	if (v->orig_is_lo) {
-		rec->src_port = key->port_lo;
-		rec->dst_port = key->port_hi;
-		__builtin_memcpy(rec->src_addr, key->addr_lo, 16);
-		__builtin_memcpy(rec->dst_addr, key->addr_hi, 16);
-	} else {
-		rec->src_port = key->port_hi;
-		rec->dst_port = key->port_lo;
-		__builtin_memcpy(rec->src_addr, key->addr_hi, 16);
-		__builtin_memcpy(rec->dst_addr, key->addr_lo, 16);
-	}
-	if (icmp) {
-		rec->src_port = 0;
-		rec->dst_port = v->icmp_type_code;
-	}
-	rec->orig_packets = v->packets[0];
-	rec->orig_bytes = v->bytes[0];
-	rec->resp_packets = v->packets[1];
-	rec->resp_bytes = v->bytes[1];
-	rec->first_seen_ns = v->first_seen_ns;
-	rec->last_seen_ns = kind == CONN_KIND_OPENED ? v->first_seen_ns : v->last_seen_ns;
+	flow_table_fill_record(rec, key, v, kind, close_reason);
 	bpf_ringbuf_submit(rec, 0);
 	return true;
 }

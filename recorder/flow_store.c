@@ -379,22 +379,21 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 	const struct fa_event *ev = &op->u.ev;
 	sqlite3_stmt *s = st->st[ST_INSERT_FLOW];
 	int64_t off = flow_store_clock_offset(st, ev->clock);
-	if (op->merged) {
-		/* Opened and updated (or closed) within this batch: one insert. */
-		sqlite3_bind_int64(s, 1, op->flow_id);
-		sqlite3_bind_int64(s, 2, st->run_pk);
-		sqlite3_bind_int(s, 3, ev->family);
-		sqlite3_bind_int(s, 4, ev->protocol);
-		sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 6, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 7, ev->src_port);
-		sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 9, ev->dst_port);
-		sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
-		bind_flow_state(s, &op->upd, 10, 14, 13, 12, 15);
-		sqlite3_bind_int(s, 19, 1);
-		return step_reset(s);
-	}
+	/* The row's state: a later update folded into this insert (opened and
+	 * updated or closed within the batch), else the event's own. */
+	struct op_update state = {
+		.orig_packets = ev->orig_packets,
+		.orig_bytes = ev->orig_bytes,
+		.resp_packets = ev->resp_packets,
+		.resp_bytes = ev->resp_bytes,
+		.bytes_known = ev->bytes_known,
+		.closed = orphan,
+		.reason = ev->close_reason,
+		.last_seen_at = ev->last_seen_kns + off,
+		.closed_at = ev->last_seen_kns + off,
+	};
+	if (op->merged)
+		state = op->upd;
 	sqlite3_bind_int64(s, 1, op->flow_id);
 	sqlite3_bind_int64(s, 2, st->run_pk);
 	sqlite3_bind_int(s, 3, ev->family);
@@ -404,17 +403,8 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 	sqlite3_bind_int(s, 7, ev->src_port);
 	sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(s, 9, ev->dst_port);
-	sqlite3_bind_text(s, 10, orphan ? "closed" : "open", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
-	sqlite3_bind_int64(s, 12, ev->last_seen_kns + off);
-	if (orphan) {
-		sqlite3_bind_int64(s, 13, ev->last_seen_kns + off);
-		sqlite3_bind_text(s, 14, fa_close_reason_name(ev->close_reason), -1, SQLITE_STATIC);
-	}
-	bind_counter(s, 15, ev->orig_packets, true);
-	bind_counter(s, 16, ev->orig_bytes, ev->bytes_known);
-	bind_counter(s, 17, ev->resp_packets, true);
-	bind_counter(s, 18, ev->resp_bytes, ev->bytes_known);
+	bind_flow_state(s, &state, 10, 14, 13, 12, 15);
 	sqlite3_bind_int(s, 19, orphan ? 0 : 1);
 	return step_reset(s);
 }

@@ -166,42 +166,6 @@ cleanup:
 	return ret;
 }
 
-/* A v2 closed record for a table entry, as the BPF program would emit it. */
-static void close_record(const struct flow_key *k, const struct flow_value *v, uint8_t reason,
-			 struct conn_record_v2 *rec)
-{
-	bool icmp = k->protocol == 1 || k->protocol == 58;
-
-	memset(rec, 0, sizeof(*rec));
-	rec->kind = CONN_KIND_CLOSED;
-	rec->family = k->family;
-	rec->protocol = k->protocol;
-	rec->direction = v->direction;
-	rec->verdict = CONN_VERDICT_ALLOW;
-	rec->close_reason = reason;
-	if (v->orig_is_lo) {
-		rec->src_port = k->port_lo;
-		rec->dst_port = k->port_hi;
-		memcpy(rec->src_addr, k->addr_lo, 16);
-		memcpy(rec->dst_addr, k->addr_hi, 16);
-	} else {
-		rec->src_port = k->port_hi;
-		rec->dst_port = k->port_lo;
-		memcpy(rec->src_addr, k->addr_hi, 16);
-		memcpy(rec->dst_addr, k->addr_lo, 16);
-	}
-	if (icmp) {
-		rec->src_port = 0;
-		rec->dst_port = v->icmp_type_code;
-	}
-	rec->orig_packets = v->packets[0];
-	rec->orig_bytes = v->bytes[0];
-	rec->resp_packets = v->packets[1];
-	rec->resp_bytes = v->bytes[1];
-	rec->first_seen_ns = v->first_seen_ns;
-	rec->last_seen_ns = v->last_seen_ns;
-}
-
 /* Whether the sweep removes this entry now (limits NULL: shutdown, all). */
 static bool sweep_due(const struct flow_key *k, const struct flow_value *v, int64_t now,
 		      const struct sweep_limits *limits)
@@ -251,7 +215,7 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 	} else {
 		reason = CONN_CLOSE_IDLE;
 	}
-	close_record(k, &v, reason, &rec);
+	flow_table_fill_record(&rec, k, &v, CONN_KIND_CLOSED, reason);
 	if (record_buf_push(out, REPLAY_KIND_CONN_V2, &rec, sizeof(rec)) < 0)
 		s->daemon_drops++;
 	return 0;
