@@ -18,6 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/*
+ * The -wal file's bound. SQLite's own checkpoints (every 8192 pages) cannot
+ * reset the WAL while readers keep snapshots open back to back (flowq during
+ * a run), and it then grows without end. Past this size a commit is followed
+ * by a RESTART checkpoint, which waits briefly for the old readers to leave
+ * (new ones read the database file once the WAL is copied back) so the next
+ * batch writes from the start of the WAL again.
+ */
+#define WAL_RESTART_BYTES (48LL << 20)
+#define WAL_RESTART_WAIT_MS 100
+#define BUSY_TIMEOUT_MS 5000
 
 enum op_type {
 	OP_OPEN,
@@ -112,6 +125,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct flow_store {
 	sqlite3 *db;
 	char path[512];
+	char wal_path[520];
+	uint64_t wal_restarts;
 	char errmsg[768];
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t run_pk;
@@ -145,6 +160,7 @@ struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, siz
 	}
 	st->db = db;
 	snprintf(st->path, sizeof(st->path), "%s", path);
+	snprintf(st->wal_path, sizeof(st->wal_path), "%s-wal", path);
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
 				       NULL) != SQLITE_OK) {
@@ -483,6 +499,20 @@ static void free_op(struct store_op *op)
 		free(op->u.rej.raw);
 }
 
+/* Keep the -wal file bounded while readers are active; see WAL_RESTART_BYTES. */
+static void limit_wal(struct flow_store *st)
+{
+	struct stat sb;
+	if (stat(st->wal_path, &sb) != 0 || sb.st_size < WAL_RESTART_BYTES)
+		return;
+	sqlite3_busy_timeout(st->db, WAL_RESTART_WAIT_MS);
+	/* SQLITE_BUSY (readers stayed): the next commit tries again. */
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL) ==
+	    SQLITE_OK)
+		st->wal_restarts++;
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+}
+
 int flow_store_commit(struct flow_store *st)
 {
 	if (st->nops == 0)
@@ -533,6 +563,7 @@ int flow_store_commit(struct flow_store *st)
 	uint64_t us = (uint64_t)(fa_clock_ns(CLOCK_MONOTONIC) - t0) / 1000;
 	if (us > st->slowest_commit_us)
 		st->slowest_commit_us = us;
+	limit_wal(st);
 	return 0;
 }
 

@@ -124,6 +124,42 @@ static void test_refuses_foreign_and_newer_databases(void **state)
 	assert_non_null(strstr(err, "application_id"));
 }
 
+static void test_writer_refuses_damaged_database(void **state)
+{
+	(void)state;
+	char path[128], err[512];
+	sqlite3 *db = NULL;
+	path_in_dir(path, sizeof(path), "damaged.db");
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), 0);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "INSERT INTO runs (cell_id, run_id, started_at, source,"
+			     " recorder_version, mono_offset_ns, boot_offset_ns)"
+			     " VALUES ('c', 'r', 0, 'test', 'v', 0, 0);"
+			     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+			     " WHERE i < 2000) INSERT INTO rejects (run_pk, source, reason, raw,"
+			     " received_at) SELECT 1, 'test', 'r' || i, randomblob(900), i FROM n",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	/* Garbage over pages in the middle of the file, where the rejects live. */
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	char junk[8192];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)((i * 131 + 7) % 251);
+	fseek(f, (size / 2) & ~4095L, SEEK_SET);
+	fwrite(junk, 1, sizeof(junk), f);
+	fclose(f);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_null(db);
+	assert_non_null(strstr(err, "database is damaged"));
+	assert_non_null(strstr(err, path));
+	assert_null(strchr(err, '\n'));
+}
+
 static void test_reader_is_read_only_and_needs_a_file(void **state)
 {
 	(void)state;
@@ -148,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_new_file_is_migrated_wal_0640),
 		cmocka_unit_test(test_refuses_non_sqlite_file),
 		cmocka_unit_test(test_refuses_foreign_and_newer_databases),
+		cmocka_unit_test(test_writer_refuses_damaged_database),
 		cmocka_unit_test(test_reader_is_read_only_and_needs_a_file),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
