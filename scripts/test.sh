@@ -6,7 +6,7 @@
 #      disk, floods, privilege drop) and privileged end-to-end tests (real BPF
 #      in real network namespaces, NFLOG with nftables),
 #   3. rebuilds the unit tests under AddressSanitizer+UndefinedBehaviorSanitizer
-#      (build-asan/) and runs them,
+#      (build-asan/, also the build without BPF support) and runs them,
 #   4. builds the libFuzzer harnesses with clang (build-fuzz/) and runs each for
 #      a bounded time on its seed corpus.
 # Privileged tests need root; they skip when they cannot run, except with
@@ -52,8 +52,9 @@ else
 	echo "build failed"; failed=$((failed + 1))
 fi
 
-step "unit tests under ASan+UBSan (build-asan/)"
-if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFLOWAUDIT_SANITIZE=ON >/dev/null &&
+step "unit tests under ASan+UBSan, built without BPF support (build-asan/)"
+if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFLOWAUDIT_SANITIZE=ON \
+	-DFLOWAUDIT_WITH_BPF=OFF >/dev/null &&
 	cmake --build build-asan -j"$jobs"; then
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j"$jobs" -L unit) 2>&1 | tee build-asan/ctest.log
