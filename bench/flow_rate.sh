@@ -53,16 +53,18 @@ while :; do
 	prev=$n
 	sleep 2
 done
+# Peak memory so far (the backlog and the open flows are the large parts).
+hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$REC/status")
 stop_pid "$REC" 120 || fail "flowrec did not exit"
 [ "$STOP_RC" = 0 ] || fail "flowrec exited $STOP_RC: $(cat "$E2E_TMP/flowrec.log")"
 t1=$(date +%s.%N)
 
 SINKHEX=$(hexaddr "$SINK")
 recorded=$(sql "$DB" "SELECT count(*) FROM flows WHERE protocol = 17 AND hex(resp_addr) = '$SINKHEX'")
-read -r drops full <<<"$(sql "$DB" "SELECT ring_drops, table_full FROM health WHERE is_final = 1" | tr '|' ' ')"
+read -r drops full daemon <<<"$(sql "$DB" "SELECT ring_drops, table_full, daemon_drops FROM health WHERE is_final = 1" | tr '|' ' ')"
 sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$with")
 printf 'flows=%s generator_alone: %s\n' "$COUNT" "$base"
-printf 'flows=%s with_flowrec: %s recorded=%s fraction=%s ring_drops=%s table_full=%s drain_and_exit_s=%.1f\n' \
+printf 'flows=%s with_flowrec: %s recorded=%s fraction=%s ring_drops=%s table_full=%s daemon_drops=%s drain_and_exit_s=%.1f peak_rss_kb=%s\n' \
 	"$COUNT" "$with" "$recorded" "$("$PYTHON" -c "print(f'{$recorded / $sent:.4f}')")" "$drops" "$full" \
-	"$(echo "$t1 - $t0" | bc 2>/dev/null || echo 0)"
+	"$daemon" "$(echo "$t1 - $t0" | bc 2>/dev/null || echo 0)" "$hwm_kb"
 exit 0

@@ -35,6 +35,21 @@ int record_buf_push(struct record_buf *b, uint32_t kind, const void *data, size_
 	return 0;
 }
 
+void record_buf_drop_front(struct record_buf *b, size_t n)
+{
+	if (n >= b->count) {
+		record_buf_clear(b);
+		return;
+	}
+	size_t base = b->recs[n].offset;
+	memmove(b->bytes, b->bytes + base, b->used - base);
+	b->used -= base;
+	b->count -= n;
+	memmove(b->recs, b->recs + n, b->count * sizeof(*b->recs));
+	for (size_t i = 0; i < b->count; i++)
+		b->recs[i].offset -= base;
+}
+
 void record_buf_clear(struct record_buf *b)
 {
 	b->count = 0;

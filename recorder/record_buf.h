@@ -37,6 +37,8 @@ static inline const uint8_t *record_buf_data(const struct record_buf *b, size_t 
 {
 	return b->bytes + b->recs[i].offset;
 }
+/* Forget the first n records (already processed), moving the rest to the front. */
+void record_buf_drop_front(struct record_buf *b, size_t n);
 /* Forget the records, keep the memory. */
 void record_buf_clear(struct record_buf *b);
 /* Free the memory; NULL-safe members. */

@@ -29,6 +29,8 @@
 
 #define PULL_CHUNK 4096
 #define DRAIN_MAX 8192
+/* Commits after which process_buf returns to the loop during a burst. */
+#define REFILL_MAX 64
 /* Operations kept in memory while the database refuses writes, before new
  * events are counted as store failures instead of queued. */
 #define MAX_PENDING_OPS (1u << 20)
@@ -170,22 +172,48 @@ static void commit(struct recorder *r);
  * updates count too, so a mass close at shutdown stays in bounded batches)
  * twice as many queued operations.
  */
-static void commit_if_full(struct recorder *r)
+static bool commit_if_full(struct recorder *r)
 {
 	const struct flow_store *st = r->setup->store;
-	if (!r->store_failing && (flow_store_pending_events(st) >= r->opts->batch_events ||
-				  flow_store_pending_ops(st) >= 2 * (size_t)r->opts->batch_events))
+	if (!r->store_failing &&
+	    (flow_store_pending_events(st) >= r->opts->batch_events ||
+	     flow_store_pending_ops(st) >= 2 * (size_t)r->opts->batch_events)) {
 		commit(r);
+		return true;
+	}
+	return false;
 }
 
-static void process_buf(struct recorder *r, const struct source *src)
+/*
+ * Process the records a drain left in r->buf, committing every batch. A
+ * kernel source keeps producing meanwhile, and its ring buffer is all that
+ * holds new records while a commit runs: so after each commit the ring is
+ * drained again into the backlog (r->buf, at most --backlog records), and the
+ * ring fills only when the backlog is full. Records already processed are
+ * dropped from the front once they are half the buffer (amortised O(1)).
+ * Refills for at most REFILL_MAX commits per call, so a long burst still lets the
+ * loop serve signals and timers; the ring's fd stays readable meanwhile.
+ */
+static void process_buf(struct recorder *r, struct source *src)
 {
 	const char *name = src->ops->backend_name(src);
-	for (size_t i = 0; i < r->buf.count; i++) {
+	size_t i = 0, handled = 0;
+	while (i < r->buf.count) {
 		process_record(r, name, r->buf.recs[i].kind, record_buf_data(&r->buf, i),
 			       r->buf.recs[i].len);
-		/* A drain holds up to DRAIN_MAX records: commit every --batch-events. */
-		commit_if_full(r);
+		i++;
+		if (!commit_if_full(r) || src->ops->pull || r->stop || ++handled > REFILL_MAX)
+			continue;
+		if (i > r->buf.count / 2) {
+			record_buf_drop_front(&r->buf, i);
+			i = 0;
+		}
+		size_t backlog = r->buf.count - i;
+		if (backlog < r->opts->backlog &&
+		    src->ops->drain(src, &r->buf, r->opts->backlog - backlog) < 0) {
+			r->exit_code = FA_EXIT_SOURCE;
+			r->stop = true;
+		}
 	}
 	record_buf_clear(&r->buf);
 }

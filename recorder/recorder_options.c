@@ -61,6 +61,9 @@ void recorder_options_usage(FILE *out)
 	      "  --ringbuf-bytes N      kernel ring buffer size, a power of two (default 4 MiB)\n"
 	      "  --flow-table-entries N kernel flow table size (default 65536)\n"
 	      "  --stats-s S            write a health row every S seconds (default 10)\n"
+	      "  --backlog N            records held in memory while the database catches up\n"
+	      "                         with a burst, beyond the kernel ring (default 1048576,\n"
+	      "                         about 130 MiB at most)\n"
 	      "  --tee FILE             also write every record received, framed, to FILE\n"
 	      "                         (replayable with --replay)\n"
 	      "  --user NAME            after attaching, switch to user NAME and drop every\n"
@@ -120,6 +123,7 @@ enum {
 	OPT_RINGBUF,
 	OPT_FLOW_TABLE,
 	OPT_STORE_RETRY,
+	OPT_BACKLOG,
 	OPT_QUIET,
 	OPT_HELP,
 	OPT_VERSION,
@@ -151,6 +155,7 @@ static const struct option long_opts[] = {
 	{"ringbuf-bytes", required_argument, NULL, OPT_RINGBUF},
 	{"flow-table-entries", required_argument, NULL, OPT_FLOW_TABLE},
 	{"store-retry-s", required_argument, NULL, OPT_STORE_RETRY},
+	{"backlog", required_argument, NULL, OPT_BACKLOG},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -177,6 +182,7 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *o, ch
 		.udp_idle_s = 60,
 		.stats_s = 10,
 		.store_retry_s = 60,
+		.backlog = 1u << 20,
 	};
 	int rc = 0, c;
 	uint32_t u = 0;
@@ -303,6 +309,9 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *o, ch
 		case OPT_STORE_RETRY:
 			rc = parse_u32("--store-retry-s", optarg, 0, 86400, &o->store_retry_s, err,
 				       errlen);
+			break;
+		case OPT_BACKLOG:
+			rc = parse_u32("--backlog", optarg, 1, 1u << 26, &o->backlog, err, errlen);
 			break;
 		case OPT_QUIET:
 			o->quiet = true;

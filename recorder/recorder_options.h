@@ -42,6 +42,7 @@ struct recorder_options {
 	uint32_t ringbuf_bytes;
 	uint32_t flow_table_entries;
 	uint32_t store_retry_s;
+	uint32_t backlog; /* records held in memory between a kernel ring and the store */
 	bool quiet;
 };
 
