@@ -9,6 +9,7 @@
 # --iface nosuchif            an attach error naming nosuchif
 # --netns <missing>           the seed's setns error, with the errno text
 # --user without tcx          refused: the fallback's tc filters would outlive it
+# --source auto               ebpf for CELLOS_FIRECRACKER_PER_FLOW_EBPF=1, else noop
 . "$(dirname "$0")/lib.sh"
 
 find_binaries "${1:-}" ""
@@ -55,5 +56,28 @@ FLOWAUDIT_NO_TCX=1 expect_error user-without-tcx "tcx links are not available" \
 in_ns "$CELL_NS" tc qdisc show dev "$CELL_IF" | grep -q clsact &&
 	fail "a clsact qdisc was left on $CELL_IF after the refused start"
 pass "no clsact qdisc left behind"
+nothing_attached "$CELL_NS" "$CELL_IF"
+
+# --source auto: ebpf when CELLOS_FIRECRACKER_PER_FLOW_EBPF is exactly "1"
+# (it attaches, and the run says so), noop for anything else.
+for flag in 1 true; do
+	CELLOS_FIRECRACKER_PER_FLOW_EBPF=$flag start_bg "$E2E_TMP/auto-$flag.log" "$FLOWREC" \
+		--db "$E2E_TMP/auto.db" --cell cell-auto --run "run-$flag" --source auto \
+		--iface "$CELL_IF" --netns "$CELL_NS"
+	pid=$BG_PID
+	if [ "$flag" = 1 ]; then
+		wait_attached "$pid" "$CELL_NS" "$CELL_IF" 2 15 ||
+			fail "--source auto with the flag set did not attach: $(cat "$E2E_TMP/auto-$flag.log")"
+	else
+		for _ in $(seq 50); do
+			[ "$(sql "$E2E_TMP/auto.db" "SELECT count(*) FROM runs WHERE run_id = 'run-$flag'" 2>/dev/null)" = 1 ] && break
+			sleep 0.1
+		done
+	fi
+	stop_pid "$pid" 20
+	[ "$STOP_RC" = 0 ] || fail "--source auto ($flag) exited $STOP_RC: $(cat "$E2E_TMP/auto-$flag.log")"
+done
+check_eq "--source auto picks ebpf only for exactly 1" "run-1|ebpf
+run-true|noop" "$(sql "$E2E_TMP/auto.db" "SELECT run_id, source FROM runs ORDER BY run_id")"
 nothing_attached "$CELL_NS" "$CELL_IF"
 exit 0
