@@ -19,7 +19,7 @@ foreach(t sha256 decision json_writer cbor_writer filters query_sql merge comman
   endif()
 endforeach()
 
-foreach(s export_decoders filters_cli robustness)
+foreach(s export_decoders filters_cli robustness progress)
   if(EXISTS ${FQ_TEST_SRC}/test_${s}.sh)
     add_test(NAME query_${s}
              COMMAND bash ${FQ_TEST_SRC}/test_${s}.sh $<TARGET_FILE:flowq> $<TARGET_FILE:fq_fixture>)
