@@ -49,7 +49,6 @@ struct recorder {
 	struct conntrack *ct;
 	struct record_buf buf;
 	struct store_health h;
-	struct source_counters kernel;
 	int epfd, sigfd, batch_fd, tick_fd;
 	bool batch_armed;
 	bool stop;
@@ -247,7 +246,6 @@ static void fill_health(struct recorder *r)
 	r->h.daemon_drops = sum.daemon_drops;
 	r->h.nflog_lost = sum.nflog_lost;
 	r->h.nflog_nonconforming = sum.nflog_nonconforming;
-	r->kernel = sum;
 }
 
 static void commit(struct recorder *r)
@@ -320,8 +318,9 @@ static int by_flow_id(const void *a, const void *b)
 }
 
 /*
- * Close flows the recorder tracks itself (v1, NFLOG; kernel-tracked v2 flows
- * are closed by the source's sweep). limits NULL: close all, reason run_end.
+ * Close idle flows the recorder tracks itself (v1, NFLOG, and every flow of a
+ * replay; live kernel-tracked v2 flows are closed by the source's sweep).
+ * all: close every flow still open, reason run_end (shutdown).
  */
 static void sweep_local(struct recorder *r, bool all)
 {
@@ -589,13 +588,9 @@ int recorder_loop_run(const struct recorder_setup *setup)
 out:
 	record_buf_free(&r.buf);
 	conntrack_free(r.ct);
-	for (int fd_i = 0; fd_i < 4; fd_i++) {
-		int fd = fd_i == 0   ? r.epfd
-			 : fd_i == 1 ? r.sigfd
-			 : fd_i == 2 ? r.batch_fd
-				     : r.tick_fd;
-		if (fd >= 0)
-			close(fd);
-	}
+	const int fds[] = {r.epfd, r.sigfd, r.batch_fd, r.tick_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return r.exit_code;
 }
