@@ -16,3 +16,10 @@ add_test(NAME e2e_nflog
                  "${_nflog_flowq}")
 set_tests_properties(e2e_nflog PROPERTIES LABELS privileged SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
                                           TIMEOUT 180)
+# Netlink overruns (ENOBUFS) while the reader is stopped: counted, and the
+# lost packets (sequence gaps) plus those stored add up to every one sent.
+add_test(NAME e2e_nflog_overrun
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_nflog_overrun.sh $<TARGET_FILE:flowrec>
+                 "${_nflog_flowq}")
+set_tests_properties(e2e_nflog_overrun PROPERTIES LABELS privileged SKIP_RETURN_CODE 77
+                                                  RUN_SERIAL TRUE TIMEOUT 180)
