@@ -57,6 +57,31 @@ rel_setup() {
 	trap 'exit 130' INT TERM
 }
 
+# rel_cell_with_sink TAG NET: a cell namespace (${TAG}c, interface fa0, NET.1)
+# joined by a veth to a peer (${TAG}p, fa1, NET.2), IPv6 off, and NET.9 a
+# "sink": a static neighbour entry for an address nobody has, so traffic to
+# it crosses the veth and is dropped quietly by the peer (no forwarding, no
+# ICMP). Sets CELL and PEER; both namespaces are removed on exit.
+rel_cell_with_sink() {
+	local tag=$1 net=$2 ns peer_mac
+	CELL=${tag}c PEER=${tag}p
+	ip netns add "$CELL" 2>/dev/null || rel_skip "cannot create network namespaces"
+	REL_NETNS+=("$CELL")
+	ip netns add "$PEER" || rel_fail "ip netns add"
+	REL_NETNS+=("$PEER")
+	for ns in $CELL $PEER; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add fa0 netns "$CELL" type veth peer name fa1 netns "$PEER" || rel_fail "ip link add veth"
+	ip -n "$CELL" addr add "$net.1/24" dev fa0
+	ip -n "$PEER" addr add "$net.2/24" dev fa1
+	ip -n "$CELL" link set fa0 up
+	ip -n "$PEER" link set fa1 up
+	peer_mac=$(ip -n "$PEER" -o link show fa1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	ip -n "$CELL" neigh replace "$net.9" lladdr "$peer_mac" dev fa0 nud permanent
+}
+
 # rel_wait_until SECONDS CMD...: poll CMD every 0.05 s until it succeeds; 1 on timeout.
 rel_wait_until() {
 	local limit=$1 i

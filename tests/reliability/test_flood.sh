@@ -27,23 +27,7 @@ T=$REL_TMP
 BURSTS=${FLOOD_BURSTS:-6}
 PER=${FLOOD_PER_BURST:-2000}
 SENT=$((BURSTS * PER))
-tag=rf$$
-CELL=${tag}c PEER=${tag}p
-ip netns add $CELL 2>/dev/null || rel_skip "cannot create network namespaces"
-REL_NETNS+=($CELL)
-ip netns add $PEER || rel_fail "ip netns add"
-REL_NETNS+=($PEER)
-for ns in $CELL $PEER; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add fa0 netns $CELL type veth peer name fa1 netns $PEER || rel_fail "ip link add veth"
-ip -n $CELL addr add 10.77.0.1/24 dev fa0
-ip -n $PEER addr add 10.77.0.2/24 dev fa1
-ip -n $CELL link set fa0 up
-ip -n $PEER link set fa1 up
-peer_mac=$(ip -n $PEER -o link show fa1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-# 10.77.0.9 is nobody's address: the peer drops it quietly (no forwarding, no ICMP).
-ip -n $CELL neigh replace 10.77.0.9 lladdr "$peer_mac" dev fa0 nud permanent
+rel_cell_with_sink rf$$ 10.77.0 # the sink, 10.77.0.9, is nobody: the peer drops it quietly
 
 "$FLOWREC" --db "$T/flood.db" --cell c1 --run flood --iface fa0 --netns /run/netns/$CELL \
 	--ringbuf-bytes 4096 --flow-table-entries 64 --udp-idle-s 1 --stats-s 1 2>"$T/err" &

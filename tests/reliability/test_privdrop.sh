@@ -24,22 +24,7 @@ U=farel$$
 useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || rel_skip "cannot create a user"
 REL_USERS+=("$U")
 uid=$(id -u "$U")
-tag=rp$$
-CELL=${tag}c PEER=${tag}p
-ip netns add $CELL 2>/dev/null || rel_skip "cannot create network namespaces"
-REL_NETNS+=($CELL)
-ip netns add $PEER || rel_fail "ip netns add"
-REL_NETNS+=($PEER)
-for ns in $CELL $PEER; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add fa0 netns $CELL type veth peer name fa1 netns $PEER || rel_fail "ip link add veth"
-ip -n $CELL addr add 10.78.0.1/24 dev fa0
-ip -n $PEER addr add 10.78.0.2/24 dev fa1
-ip -n $CELL link set fa0 up
-ip -n $PEER link set fa1 up
-peer_mac=$(ip -n $PEER -o link show fa1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-ip -n $CELL neigh replace 10.78.0.9 lladdr "$peer_mac" dev fa0 nud permanent
+rel_cell_with_sink rp$$ 10.78.0 # traffic goes to the sink, 10.78.0.9
 rel_log "kernel.unprivileged_bpf_disabled = $(sysctl -n kernel.unprivileged_bpf_disabled 2>/dev/null)"
 
 DB=$T/p.db
