@@ -100,6 +100,22 @@ require_privileges() {
 	ip netns del "$probe"
 }
 
+# require_nflog: root, namespaces, nftables and the nfnetlink_log module.
+require_nflog() {
+	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) for namespaces and nftables"
+	command -v ip >/dev/null || skip "iproute2 (ip) not installed"
+	command -v nft >/dev/null || skip "nft not installed (package nftables)"
+	command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+	[ -x "$PYTHON" ] || skip "$PYTHON not found"
+	local probe=${E2E_TAG}probe
+	ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del "$probe"
+	if [ ! -e /proc/net/netfilter/nfnetlink_log ] &&
+		! grep -q nfnetlink_log /proc/net/netfilter/nf_log 2>/dev/null; then
+		modprobe nfnetlink_log 2>/dev/null || true
+	fi
+}
+
 # new_netns ROLE VAR: create a namespace named after the role and our PID,
 # remember it for the clean-up, and store its name in VAR (not printed: a
 # command substitution would lose the clean-up list).

@@ -32,18 +32,7 @@ ALLOW_TCP=5203
 ALLOW_UDP=5204
 UDP_PAYLOAD=100
 
-# --- can this run here?
-[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) for namespaces and nftables"
-command -v ip >/dev/null || skip "iproute2 (ip) not installed"
-command -v nft >/dev/null || skip "nft not installed (package nftables)"
-command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-[ -x "$PYTHON" ] || skip "$PYTHON not found"
-probe=${E2E_TAG}probe
-ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "$probe"
-if [ ! -e /proc/net/netfilter/nfnetlink_log ] && ! grep -q nfnetlink_log /proc/net/netfilter/nf_log 2>/dev/null; then
-	modprobe nfnetlink_log 2>/dev/null || true
-fi
+require_nflog
 
 topology_direct
 

@@ -21,14 +21,7 @@ PORT=5301
 FLOOD=${E2E_NFLOG_FLOOD:-100000}
 AFTER=10
 
-[ "$(id -u)" = 0 ] || skip "needs root for namespaces and nftables"
-command -v nft >/dev/null || skip "nft not installed (package nftables)"
-command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-[ -x "$PYTHON" ] || skip "$PYTHON not found"
-probe=${E2E_TAG}probe
-ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "$probe"
-modprobe nfnetlink_log 2>/dev/null || true
+require_nflog
 
 topology_direct
 printf '%s\n' "table inet flowaudit_flood {" \
