@@ -372,11 +372,16 @@ static void sweep_sources(struct recorder *r, bool all)
 		struct source *src = r->setup->sources[i];
 		if (!src->ops->sweep)
 			continue;
-		if (src->ops->sweep(src, fa_clock_ns(CLOCK_BOOTTIME), all ? NULL : &limits,
-				    &r->buf) < 0)
-			fprintf(stderr, "flowrec: %s: flow-table sweep failed\n",
-				src->ops->backend_name(src));
-		process_buf(r, src);
+		/* One chunk of closes at a time, each processed before the next. */
+		int rc;
+		do {
+			rc = src->ops->sweep(src, fa_clock_ns(CLOCK_BOOTTIME), all ? NULL : &limits,
+					     &r->buf);
+			if (rc < 0)
+				fprintf(stderr, "flowrec: %s: flow-table sweep failed\n",
+					src->ops->backend_name(src));
+			process_buf(r, src);
+		} while (rc > 0);
 	}
 }
 

@@ -60,7 +60,9 @@ struct source_ops {
 	 * Optional: close idle flows of a kernel flow table. Removes each flow
 	 * idle longer than its limit at now_boot_ns and appends a v2 closed record
 	 * (reason idle) with its final counters. With limits NULL, closes every
-	 * flow with reason run_end (shutdown).
+	 * flow with reason run_end (shutdown). Hands over at most a chunk of
+	 * closes per call and returns 1 while more of this sweep remain (call
+	 * again after processing out), 0 when it is done, or -errno.
 	 */
 	int (*sweep)(struct source *src, int64_t now_boot_ns, const struct sweep_limits *limits,
 		     struct record_buf *out);

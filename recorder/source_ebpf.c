@@ -88,7 +88,14 @@ struct ebpf_source {
 	size_t room;
 	uint64_t daemon_drops; /* records lost for memory in the recorder */
 	uint64_t unreported_flows; /* swept flows whose opened record was lost */
+	/* A sweep in progress: the due keys, emitted SWEEP_CHUNK per call. */
+	struct flow_key *due;
+	size_t due_n;
+	size_t due_pos;
 };
+
+/* Closes one sweep call hands to the loop (bounds the records held at once). */
+#define SWEEP_CHUNK 65536
 
 static struct ebpf_source *to_ebpf(const struct source *src)
 {
@@ -305,34 +312,39 @@ static int ebpf_sweep(struct source *src, int64_t now_boot_ns, const struct swee
 		      struct record_buf *out)
 {
 	struct ebpf_source *s = to_ebpf(src);
-	struct flow_key *keys = NULL;
-	size_t n = 0;
-	int ret;
+	int ret = 0;
 
 	if (s->table_fd < 0)
 		return 0; /* v1 objects: the recorder tracks their flows itself */
-	if (!limits) {
-		/* shutdown: stop the program, then collect what it emitted before the closes */
-		detach_all(s);
-		s->out = out;
-		s->room = 0;
-		ring_buffer__consume(s->rb);
-		s->out = NULL;
-	}
-	ret = collect_due(s, now_boot_ns, limits, &keys, &n);
-	if (ret < 0) {
-		fprintf(stderr, "flowrec: flow table sweep failed: %s\n", strerror(-ret));
-		return ret;
-	}
-	for (size_t i = 0; i < n; i++) {
-		ret = sweep_one(s, &keys[i], now_boot_ns, limits, out);
+	if (s->due_pos >= s->due_n) {
+		/* A new sweep: find what is due now. */
+		free(s->due);
+		s->due = NULL;
+		s->due_n = s->due_pos = 0;
+		if (!limits) {
+			/* shutdown: stop the program, then collect what it emitted before the closes */
+			detach_all(s);
+			s->out = out;
+			s->room = 0;
+			ring_buffer__consume(s->rb);
+			s->out = NULL;
+		}
+		ret = collect_due(s, now_boot_ns, limits, &s->due, &s->due_n);
 		if (ret < 0) {
-			fprintf(stderr, "flowrec: flow table delete failed: %s\n", strerror(-ret));
-			break;
+			fprintf(stderr, "flowrec: flow table sweep failed: %s\n", strerror(-ret));
+			return ret;
 		}
 	}
-	free(keys);
-	return ret;
+	size_t end = s->due_n - s->due_pos > SWEEP_CHUNK ? s->due_pos + SWEEP_CHUNK : s->due_n;
+	for (; s->due_pos < end; s->due_pos++) {
+		ret = sweep_one(s, &s->due[s->due_pos], now_boot_ns, limits, out);
+		if (ret < 0) {
+			fprintf(stderr, "flowrec: flow table delete failed: %s\n", strerror(-ret));
+			s->due_pos = s->due_n; /* give up this sweep; the next one starts afresh */
+			return ret;
+		}
+	}
+	return s->due_pos < s->due_n ? 1 : 0;
 }
 
 /* Remove our tc filters (and the qdisc if we created it), inside the cell's namespace. */
@@ -396,6 +408,7 @@ static void ebpf_destroy(struct source *src)
 	if (!s)
 		return;
 	detach_all(s);
+	free(s->due);
 	ring_buffer__free(s->rb);
 	flowaudit_bpf__destroy(s->skel);
 	bpf_object__close(s->ext_obj);
