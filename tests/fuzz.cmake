@@ -20,7 +20,7 @@ foreach(lib ${FUZZ_LIBS})
   target_link_options(${lib} INTERFACE ${FUZZ_SAN})
 endforeach()
 
-set(FUZZ_TARGETS decode replay)
+set(FUZZ_TARGETS decode replay nflog)
 if(TARGET flowq_core)
   list(APPEND FUZZ_TARGETS filters)
 endif()
