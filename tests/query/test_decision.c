@@ -143,6 +143,27 @@ static void translator_handles_nflog_reason_code(void **state)
 	assert_int_equal(d.decision, FQ_OUTCOME_ALLOW);
 }
 
+/* Encode d with one writer (fq_json_object or fq_cbor_map) into c. */
+static void encode(struct capture *c, const struct fq_decision *d,
+		   void (*emit)(struct fq_out *, const struct fq_schema *, const struct fq_value *))
+{
+	struct fq_value v[FQ_DECISION_NFIELDS];
+	fq_decision_values(d, v);
+	capture_start(c);
+	emit(&c->out, &fq_decision_schema, v);
+	capture_end(c);
+}
+
+/* The seed's sample event, stamped with every piece of metadata. */
+static struct fq_decision stamped_sample(void)
+{
+	struct fq_flow_event ev = sample_event();
+	struct fq_decision d;
+	fq_flow_event_to_decision(&ev, "cell-1", "run-1", "dec-1", &full_meta,
+				  "2026-05-06T12:00:00Z", &d);
+	return d;
+}
+
 static const char golden_json_1[] =
 	"{\"schema_version\":\"1.0.0\",\"cell_id\":\"cell-1\",\"run_id\":\"run-1\","
 	"\"decision_id\":\"dec-1\",\"direction\":\"egress\",\"decision\":\"deny\","
@@ -156,16 +177,9 @@ static const char golden_json_1[] =
 static void translator_payload_round_trips_through_json(void **state)
 {
 	(void)state;
-	struct fq_flow_event ev = sample_event();
-	struct fq_decision d;
-	struct fq_value v[FQ_DECISION_NFIELDS];
+	struct fq_decision d = stamped_sample();
 	struct capture c;
-	fq_flow_event_to_decision(&ev, "cell-1", "run-1", "dec-1", &full_meta,
-				  "2026-05-06T12:00:00Z", &d);
-	fq_decision_values(&d, v);
-	capture_start(&c);
-	fq_json_object(&c.out, &fq_decision_schema, v);
-	capture_end(&c);
+	encode(&c, &d, fq_json_object);
 	assert_string_equal((const char *)c.bytes, golden_json_1);
 	capture_free(&c);
 }
@@ -237,16 +251,9 @@ static const unsigned char golden_cbor_1[] =
 static void golden_cbor_of_seed_sample(void **state)
 {
 	(void)state;
-	struct fq_flow_event ev = sample_event();
-	struct fq_decision d;
-	struct fq_value v[FQ_DECISION_NFIELDS];
+	struct fq_decision d = stamped_sample();
 	struct capture c;
-	fq_flow_event_to_decision(&ev, "cell-1", "run-1", "dec-1", &full_meta,
-				  "2026-05-06T12:00:00Z", &d);
-	fq_decision_values(&d, v);
-	capture_start(&c);
-	fq_cbor_map(&c.out, &fq_decision_schema, v);
-	capture_end(&c);
+	encode(&c, &d, fq_cbor_map);
 	assert_int_equal(c.len, sizeof(golden_cbor_1) - 1);
 	assert_memory_equal(c.bytes, golden_cbor_1, c.len);
 	capture_free(&c);
@@ -313,18 +320,12 @@ static void golden_json_and_cbor_of_hard_record(void **state)
 {
 	(void)state;
 	struct fq_decision d = hard_decision();
-	struct fq_value v[FQ_DECISION_NFIELDS];
 	struct capture c;
-	fq_decision_values(&d, v);
-	capture_start(&c);
-	fq_json_object(&c.out, &fq_decision_schema, v);
-	capture_end(&c);
+	encode(&c, &d, fq_json_object);
 	assert_string_equal((const char *)c.bytes, golden_json_2);
 	capture_free(&c);
 
-	capture_start(&c);
-	fq_cbor_map(&c.out, &fq_decision_schema, v);
-	capture_end(&c);
+	encode(&c, &d, fq_cbor_map);
 	assert_int_equal(c.len, sizeof(golden_cbor_2) - 1);
 	assert_memory_equal(c.bytes, golden_cbor_2, c.len);
 	capture_free(&c);
