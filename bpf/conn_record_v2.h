@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CONN_EVENTS v2: connection-tracking records of flowaudit's own tc program.
- *
- * The single definition of the layout, included by bpf/flowaudit.bpf.c and by
- * the user-space decoder (and by the recorder when it synthesises closes from
- * its flow-table sweep). Fixed-width kernel types only, explicit padding.
+ * CONN_EVENTS v2: the connection-tracking records that flowaudit's tc program
+ * emitted before v3 (bpf/conn_record_v3.h). The program no longer writes
+ * them; the decoder keeps reading them so replay and --tee files written by
+ * earlier versions still replay. Fixed-width kernel types only, explicit
+ * padding. Kinds, directions, verdicts and close reasons: bpf/conn_common.h.
  *
  *   offset size field          notes
  *   0      1    kind           CONN_KIND_OPENED (1) or CONN_KIND_CLOSED (2)
@@ -38,31 +38,9 @@
 
 #include <linux/types.h>
 
+#include "conn_common.h"
+
 #define CONN_RECORD_V2_SIZE 96
-
-enum conn_kind {
-	CONN_KIND_OPENED = 1,
-	CONN_KIND_CLOSED = 2,
-};
-
-enum conn_direction {
-	CONN_DIR_EGRESS = 0,
-	CONN_DIR_INGRESS = 1,
-};
-
-#define CONN_VERDICT_ALLOW 0
-#define CONN_VERDICT_DROP 2
-
-/* Keep in step with conn_close_reason_name() in common/fa_names.c. */
-enum conn_close_reason {
-	CONN_CLOSE_NONE = 0,
-	CONN_CLOSE_TCP_FIN = 1,
-	CONN_CLOSE_TCP_RST = 2,
-	CONN_CLOSE_IDLE = 3,
-	CONN_CLOSE_RUN_END = 4,
-	CONN_CLOSE_EVICTED = 5,
-	CONN_CLOSE_REASON_COUNT = 6,
-};
 
 struct conn_record_v2 {
 	__u8 kind;

@@ -27,7 +27,7 @@
 
 #include <linux/types.h>
 
-#include "conn_record_v2.h"
+#include "conn_record_v3.h"
 
 /* Defaults the loader may override with bpf_map__set_max_entries(). */
 #define FLOW_TABLE_DEFAULT_ENTRIES 65536
@@ -83,15 +83,23 @@ struct flow_value {
 
 _Static_assert(sizeof(struct flow_value) == 80, "flow_value is 80 bytes");
 
+/* ICMP and ICMPv6 echo request/reply types: their flows are keyed by identifier. */
+static inline __attribute__((always_inline)) int flow_table_icmp_is_echo(__u8 protocol, __u8 type)
+{
+	return (protocol == 1 && (type == 8 || type == 0)) ||
+	       (protocol == 58 && (type == 128 || type == 129));
+}
+
 /*
- * Fill a v2 record from a table entry: the one mapping from flow state to
+ * Fill a v3 record from a table entry: the one mapping from flow state to
  * CONN_EVENTS, used by the BPF program (opened and closed records) and by the
- * recorder's sweep (idle and run_end closes), so the two cannot disagree.
- * An opened record carries the first packet's time as its last-seen time.
+ * recorder's sweep (idle, run_end and evicted closes), so the two cannot
+ * disagree. An opened record carries the first packet's time as its
+ * last-seen time; closed_ns is when the close was decided (0 for opened).
  */
 static inline __attribute__((always_inline)) void
-flow_table_fill_record(struct conn_record_v2 *rec, const struct flow_key *k,
-		       const struct flow_value *v, __u8 kind, __u8 close_reason)
+flow_table_fill_record(struct conn_record_v3 *rec, const struct flow_key *k,
+		       const struct flow_value *v, __u8 kind, __u8 close_reason, __u64 closed_ns)
 {
 	const int lo_first = v->orig_is_lo;
 
@@ -106,7 +114,11 @@ flow_table_fill_record(struct conn_record_v2 *rec, const struct flow_key *k,
 	rec->dst_port = lo_first ? k->port_hi : k->port_lo;
 	__builtin_memcpy(rec->src_addr, lo_first ? k->addr_lo : k->addr_hi, 16);
 	__builtin_memcpy(rec->dst_addr, lo_first ? k->addr_hi : k->addr_lo, 16);
-	if (k->protocol == 1 || k->protocol == 58) { /* ICMP, ICMPv6: no ports */
+	if (k->protocol == 1 || k->protocol == 58) { /* ICMP, ICMPv6 */
+		rec->icmp_type = v->icmp_type_code >> 8;
+		rec->icmp_code = v->icmp_type_code & 0xff;
+		if (flow_table_icmp_is_echo(k->protocol, rec->icmp_type))
+			rec->icmp_id = k->port_lo; /* both key ports hold the identifier */
 		rec->src_port = 0;
 		rec->dst_port = v->icmp_type_code;
 	}
@@ -116,6 +128,7 @@ flow_table_fill_record(struct conn_record_v2 *rec, const struct flow_key *k,
 	rec->resp_bytes = v->bytes[1];
 	rec->first_seen_ns = v->first_seen_ns;
 	rec->last_seen_ns = kind == CONN_KIND_OPENED ? v->first_seen_ns : v->last_seen_ns;
+	rec->closed_ns = kind == CONN_KIND_CLOSED ? closed_ns : 0;
 }
 
 #endif /* FLOWAUDIT_FLOW_TABLE_H */

@@ -2,7 +2,7 @@
 /*
  * flowaudit's tc classifier: observes every IPv4/IPv6 packet on one interface
  * (ingress and egress hooks), keeps one FLOW_TABLE entry per connection and
- * emits CONN_EVENTS v2 records (bpf/conn_record_v2.h) when a flow opens and
+ * emits CONN_EVENTS v3 records (bpf/conn_record_v3.h) when a flow opens and
  * when a TCP flow closes. It never changes or drops a packet: both programs
  * return TC_ACT_UNSPEC.
  *
@@ -31,7 +31,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "conn_record_v2.h"
+#include "conn_record_v3.h"
 #include "flow_counters.h"
 #include "flow_table.h"
 
@@ -288,18 +288,18 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 	return PARSE_OK;
 }
 
-/* Reserve and submit one v2 record for the flow; false (and counted) if the ring is full. */
+/* Reserve and submit one v3 record for the flow; false (and counted) if the ring is full. */
 static __always_inline bool emit(const struct flow_key *key, const struct flow_value *v, __u8 kind,
 				 __u8 close_reason)
 {
-	struct conn_record_v2 *rec;
+	struct conn_record_v3 *rec;
 
 	rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
 	if (!rec) {
 		count(FLOW_COUNTER_RINGBUF_DROPS);
 		return false;
 	}
-	flow_table_fill_record(rec, key, v, kind, close_reason);
+	flow_table_fill_record(rec, key, v, kind, close_reason, v->closed_ns);
 	bpf_ringbuf_submit(rec, 0);
 	return true;
 }

@@ -15,8 +15,9 @@
 
 #define REPLAY_FRAME_HEADER_SIZE 8
 #define REPLAY_KIND_FLOW_V1 1u /* struct flow_record_v1 */
-#define REPLAY_KIND_CONN_V2 2u /* struct conn_record_v2 */
+#define REPLAY_KIND_CONN_V2 2u /* struct conn_record_v2 (written by earlier versions) */
 #define REPLAY_KIND_NFLOG 3u /* struct nflog_frame header + packet (recorder/nflog_frame.h) */
+#define REPLAY_KIND_CONN_V3 4u /* struct conn_record_v3 */
 /* Largest payload a reader accepts before calling the frame corrupt. */
 #define REPLAY_MAX_PAYLOAD 65536u
 

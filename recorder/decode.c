@@ -44,41 +44,74 @@ void flow_v1_to_event(const struct flow_record_v1 *rec, struct fa_event *ev)
 	ev->source = "ebpf_v1";
 }
 
-int decode_conn_v2(const void *buf, size_t len, struct conn_record_v2 *out, char *err,
-		   size_t errlen)
+/*
+ * The checks every CONN_EVENTS layout shares: a known kind, family and
+ * direction, and a close reason that matches the kind.
+ */
+static int check_conn(unsigned kind, unsigned family, unsigned direction, unsigned close_reason,
+		      char *err, size_t errlen)
 {
-	if (len != CONN_RECORD_V2_SIZE) {
-		snprintf(err, errlen,
-			 "CONN_EVENTS record is %zu bytes, expected exactly %d; kernel producer "
-			 "ABI drift or torn read",
-			 len, CONN_RECORD_V2_SIZE);
+	if (kind != CONN_KIND_OPENED && kind != CONN_KIND_CLOSED) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown kind %u", kind);
 		return -EINVAL;
 	}
-	memcpy(out, buf, sizeof(*out));
-	if (out->kind != CONN_KIND_OPENED && out->kind != CONN_KIND_CLOSED) {
-		snprintf(err, errlen, "CONN_EVENTS record has unknown kind %u", out->kind);
+	if (family != 4 && family != 6) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown address family %u", family);
 		return -EINVAL;
 	}
-	if (out->family != 4 && out->family != 6) {
-		snprintf(err, errlen, "CONN_EVENTS record has unknown address family %u",
-			 out->family);
+	if (direction > CONN_DIR_INGRESS) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown direction %u", direction);
 		return -EINVAL;
 	}
-	if (out->direction > CONN_DIR_INGRESS) {
-		snprintf(err, errlen, "CONN_EVENTS record has unknown direction %u",
-			 out->direction);
-		return -EINVAL;
-	}
-	if (out->close_reason >= CONN_CLOSE_REASON_COUNT ||
-	    (out->kind == CONN_KIND_CLOSED) != (out->close_reason != CONN_CLOSE_NONE)) {
+	if (close_reason >= CONN_CLOSE_REASON_COUNT ||
+	    (kind == CONN_KIND_CLOSED) != (close_reason != CONN_CLOSE_NONE)) {
 		snprintf(err, errlen, "CONN_EVENTS record has close reason %u for kind %u",
-			 out->close_reason, out->kind);
+			 close_reason, kind);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev)
+static int check_size(size_t len, size_t expected, char *err, size_t errlen)
+{
+	if (len == expected)
+		return 0;
+	snprintf(err, errlen,
+		 "CONN_EVENTS record is %zu bytes, expected exactly %zu; kernel producer ABI drift "
+		 "or torn read",
+		 len, expected);
+	return -EINVAL;
+}
+
+int decode_conn_v2(const void *buf, size_t len, struct conn_record_v2 *out, char *err,
+		   size_t errlen)
+{
+	if (check_size(len, CONN_RECORD_V2_SIZE, err, errlen))
+		return -EINVAL;
+	memcpy(out, buf, sizeof(*out));
+	return check_conn(out->kind, out->family, out->direction, out->close_reason, err, errlen);
+}
+
+int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char *err,
+		   size_t errlen)
+{
+	if (check_size(len, CONN_RECORD_V3_SIZE, err, errlen))
+		return -EINVAL;
+	memcpy(out, buf, sizeof(*out));
+	if (check_conn(out->kind, out->family, out->direction, out->close_reason, err, errlen))
+		return -EINVAL;
+	if (out->verdict != CONN_VERDICT_ALLOW && out->verdict != CONN_VERDICT_DROP) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown verdict %u", out->verdict);
+		return -EINVAL;
+	}
+	if (out->flags & ~CONN_FLAGS_KNOWN) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown flags 0x%02x", out->flags);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = rec->kind == CONN_KIND_CLOSED ? FA_EVENT_CLOSED : FA_EVENT_OPENED;
@@ -104,6 +137,40 @@ void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev)
 	ev->resp_bytes = rec->resp_bytes;
 	ev->first_seen_kns = (int64_t)rec->first_seen_ns;
 	ev->last_seen_kns = (int64_t)rec->last_seen_ns;
+	ev->closed_kns = (int64_t)rec->closed_ns;
+	ev->flags = rec->flags;
+	ev->icmp_type = rec->icmp_type;
+	ev->icmp_code = rec->icmp_code;
+	ev->icmp_id = rec->icmp_id;
 	ev->reason_code = ev->deny ? FA_REASON_EBPF_XDP_DROP : FA_REASON_EBPF_TC_OBSERVED;
+	ev->source = "ebpf_v3";
+}
+
+/*
+ * A v2 record is a v3 record without the v3 fields: no close time (0, so the
+ * store falls back to the last packet), no flags, no ICMP fields (v2 kept an
+ * ICMP flow's type and code in dst_port, which stays as it was).
+ */
+void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev)
+{
+	struct conn_record_v3 v3;
+	memset(&v3, 0, sizeof(v3));
+	v3.kind = rec->kind;
+	v3.family = rec->family;
+	v3.protocol = rec->protocol;
+	v3.direction = rec->direction;
+	v3.verdict = rec->verdict == CONN_VERDICT_DROP ? CONN_VERDICT_DROP : CONN_VERDICT_ALLOW;
+	v3.close_reason = rec->close_reason;
+	v3.src_port = rec->src_port;
+	v3.dst_port = rec->dst_port;
+	memcpy(v3.src_addr, rec->src_addr, sizeof(v3.src_addr));
+	memcpy(v3.dst_addr, rec->dst_addr, sizeof(v3.dst_addr));
+	v3.orig_packets = rec->orig_packets;
+	v3.orig_bytes = rec->orig_bytes;
+	v3.resp_packets = rec->resp_packets;
+	v3.resp_bytes = rec->resp_bytes;
+	v3.first_seen_ns = rec->first_seen_ns;
+	v3.last_seen_ns = rec->last_seen_ns;
+	conn_v3_to_event(&v3, ev);
 	ev->source = "ebpf_v2";
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Strict decoders for the kernel records (bpf/flow_record_v1.h,
- * bpf/conn_record_v2.h) and their mapping to struct fa_event.
+ * bpf/conn_record_v2.h, bpf/conn_record_v3.h) and their mapping to struct
+ * fa_event.
  *
  * Decoders check the length first and copy; they never trust the producer's
  * size. A record that fails is returned as an error with a one-line reason,
@@ -13,6 +14,7 @@
 #include "flow_event.h"
 #include "flow_record_v1.h"
 #include "conn_record_v2.h"
+#include "conn_record_v3.h"
 
 #include <stddef.h>
 
@@ -42,5 +44,16 @@ int decode_conn_v2(const void *buf, size_t len, struct conn_record_v2 *out, char
 
 /* Map a v2 record to an opened or closed event (reason ebpf_tc_observed / ebpf_xdp_drop). */
 void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev);
+
+/*
+ * Decode a CONN_EVENTS v3 record: exactly 112 bytes, a known kind, family 4 or
+ * 6, direction 0 or 1, verdict allow or drop, a close reason that matches the
+ * kind, no unknown flag bits. -EINVAL with a reason otherwise.
+ */
+int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char *err,
+		   size_t errlen);
+
+/* Map a v3 record to an opened or closed event, as conn_v2_to_event does, plus its v3 fields. */
+void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev);
 
 #endif

@@ -48,6 +48,11 @@ struct fa_event {
 	uint64_t resp_bytes;
 	int64_t first_seen_kns;
 	int64_t last_seen_kns;
+	int64_t closed_kns; /* FA_EVENT_CLOSED: when the close was decided; 0 = unknown (v2) */
+	uint8_t flags; /* CONN_FLAG_* of a v3 record */
+	uint8_t icmp_type; /* ICMP/ICMPv6: the flow's first type and code, echo identifier */
+	uint8_t icmp_code;
+	uint16_t icmp_id;
 	const char *reason_code; /* static string, FA_REASON_* */
 	const char *source; /* static string: "ebpf_v1", "ebpf_v2", "nflog", "sweep", ... */
 	/* NFLOG only; empty string = none. */

@@ -12,7 +12,7 @@
 #include "fa_time.h"
 #include "fa_version.h"
 
-#include "conn_record_v2.h"
+#include "conn_common.h"
 
 #include <errno.h>
 #include <stdio.h>

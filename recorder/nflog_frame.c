@@ -13,7 +13,7 @@
  */
 #include "nflog_frame.h"
 
-#include "conn_record_v2.h"
+#include "conn_common.h"
 #include "fa_names.h"
 
 #include <errno.h>

@@ -141,6 +141,13 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 		conn_v2_to_event(&rec, &ev);
 		break;
 	}
+	case REPLAY_KIND_CONN_V3: {
+		struct conn_record_v3 rec;
+		if (decode_conn_v3(data, len, &rec, why, sizeof(why)))
+			return reject(r, source, why, data, len);
+		conn_v3_to_event(&rec, &ev);
+		break;
+	}
 #ifdef FLOWAUDIT_WITH_NFLOG
 	case REPLAY_KIND_NFLOG:
 		if (nflog_frame_decode(data, len, &ev, why, sizeof(why)))

@@ -21,7 +21,7 @@
  */
 #include "source_ebpf.h"
 
-#include "../bpf/conn_record_v2.h"
+#include "../bpf/conn_record_v3.h"
 #include "../bpf/flow_counters.h"
 #include "../bpf/flow_table.h"
 #include "../bpf/replay_frame.h"
@@ -74,7 +74,7 @@ struct ebpf_source {
 	struct flowaudit_bpf *skel; /* built-in program, or NULL */
 	struct bpf_object *ext_obj; /* external v1 object, or NULL */
 	struct ring_buffer *rb;
-	uint32_t kind; /* REPLAY_KIND_CONN_V2 or REPLAY_KIND_FLOW_V1 */
+	uint32_t kind; /* REPLAY_KIND_CONN_V3 or REPLAY_KIND_FLOW_V1 */
 	bool tcx_only; /* refuse the clsact fallback (privileges will be dropped) */
 	int table_fd; /* FLOW_TABLE, built-in only; else -1 */
 	int counters_fd; /* FLOW_COUNTERS, built-in only; else -1 */
@@ -191,8 +191,9 @@ static bool sweep_due(const struct flow_key *k, const struct flow_value *v, int6
 static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t now,
 		     const struct sweep_limits *limits, struct record_buf *out)
 {
-	struct conn_record_v2 rec;
+	struct conn_record_v3 rec;
 	struct flow_value v;
+	uint64_t closed_ns = (uint64_t)now;
 	uint8_t reason;
 
 	if (bpf_map_lookup_elem(s->table_fd, k, &v) < 0)
@@ -215,6 +216,7 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 		if (v.close_reported)
 			return 0;
 		reason = v.close_reason; /* the kernel's close did not fit in the ring */
+		closed_ns = v.closed_ns;
 	} else if (!limits) {
 		reason = CONN_CLOSE_RUN_END;
 	} else if (k->protocol == 6 && v.fin_seen == (FLOW_FIN_ORIG | FLOW_FIN_RESP)) {
@@ -222,8 +224,8 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 	} else {
 		reason = CONN_CLOSE_IDLE;
 	}
-	flow_table_fill_record(&rec, k, &v, CONN_KIND_CLOSED, reason);
-	if (record_buf_push(out, REPLAY_KIND_CONN_V2, &rec, sizeof(rec)) < 0)
+	flow_table_fill_record(&rec, k, &v, CONN_KIND_CLOSED, reason, closed_ns);
+	if (record_buf_push(out, REPLAY_KIND_CONN_V3, &rec, sizeof(rec)) < 0)
 		s->daemon_drops++;
 	return 0;
 }
@@ -558,7 +560,7 @@ static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *
 	ret = flowaudit_bpf__load(s->skel);
 	if (ret < 0)
 		goto fail;
-	s->kind = REPLAY_KIND_CONN_V2;
+	s->kind = REPLAY_KIND_CONN_V3;
 	s->table_fd = bpf_map__fd(s->skel->maps.FLOW_TABLE);
 	s->counters_fd = bpf_map__fd(s->skel->maps.FLOW_COUNTERS);
 	return 0;

@@ -167,6 +167,7 @@ static void test_layout_constant_matches_producer(void **state)
 	assert_int_equal(FLOW_RECORD_V1_SIZE, 40);
 	assert_int_equal(sizeof(struct flow_record_v1), 40);
 	assert_int_equal(sizeof(struct conn_record_v2), CONN_RECORD_V2_SIZE);
+	assert_int_equal(sizeof(struct conn_record_v3), CONN_RECORD_V3_SIZE);
 }
 
 static void v2_record(struct conn_record_v2 *r, uint8_t kind, int family)
@@ -243,6 +244,109 @@ static void test_v2_rejects_bad_records(void **state)
 	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
 }
 
+static void v3_record(struct conn_record_v3 *r, uint8_t kind, int family)
+{
+	struct conn_record_v2 v2;
+	v2_record(&v2, kind, family);
+	memset(r, 0, sizeof(*r));
+	r->kind = v2.kind;
+	r->family = v2.family;
+	r->protocol = v2.protocol;
+	r->direction = v2.direction;
+	r->close_reason = v2.close_reason;
+	r->src_port = v2.src_port;
+	r->dst_port = v2.dst_port;
+	memcpy(r->src_addr, v2.src_addr, 16);
+	memcpy(r->dst_addr, v2.dst_addr, 16);
+	r->orig_packets = v2.orig_packets;
+	r->orig_bytes = v2.orig_bytes;
+	r->resp_packets = v2.resp_packets;
+	r->resp_bytes = v2.resp_bytes;
+	r->first_seen_ns = v2.first_seen_ns;
+	r->last_seen_ns = v2.last_seen_ns;
+	r->closed_ns = kind == CONN_KIND_CLOSED ? 2500 : 0;
+}
+
+static void test_v3_decodes_and_maps(void **state)
+{
+	(void)state;
+	struct conn_record_v3 in, out;
+	struct fa_event ev;
+	char err[DECODE_ERR_MAX], text[FA_ADDR_TEXT_MAX];
+	for (int family = 4; family <= 6; family += 2) {
+		v3_record(&in, CONN_KIND_CLOSED, family);
+		assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+		conn_v3_to_event(&out, &ev);
+		assert_int_equal(ev.kind, FA_EVENT_CLOSED);
+		assert_int_equal(ev.clock, FA_CLOCK_BOOTTIME);
+		assert_int_equal(ev.direction, CONN_DIR_INGRESS);
+		assert_int_equal(ev.close_reason, CONN_CLOSE_IDLE);
+		assert_int_equal(ev.orig_bytes, 144);
+		assert_int_equal(ev.resp_bytes, 120);
+		assert_int_equal(ev.last_seen_kns, 2000);
+		assert_int_equal(ev.closed_kns, 2500);
+		assert_string_equal(ev.source, "ebpf_v3");
+		assert_string_equal(fa_addr_format(&ev.dst, ev.family, text, sizeof(text)),
+				    family == 4 ? "10.0.0.2" : "fd00::2");
+	}
+	/* ICMP echo: type, code and identifier travel in their own fields. */
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.protocol = 1;
+	in.icmp_type = 8;
+	in.icmp_code = 0;
+	in.icmp_id = 0x1234;
+	in.verdict = CONN_VERDICT_DROP;
+	assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	conn_v3_to_event(&out, &ev);
+	assert_int_equal(ev.icmp_type, 8);
+	assert_int_equal(ev.icmp_id, 0x1234);
+	assert_true(ev.deny);
+	assert_int_equal(ev.closed_kns, 0);
+}
+
+/* A v2 record maps like the same v3 record, without the v3 fields. */
+static void test_v2_maps_as_v3(void **state)
+{
+	(void)state;
+	struct conn_record_v2 v2;
+	struct conn_record_v3 v3;
+	struct fa_event a, b;
+	v2_record(&v2, CONN_KIND_CLOSED, 6);
+	v3_record(&v3, CONN_KIND_CLOSED, 6);
+	v3.closed_ns = 0;
+	conn_v2_to_event(&v2, &a);
+	conn_v3_to_event(&v3, &b);
+	assert_string_equal(a.source, "ebpf_v2");
+	a.source = b.source;
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void test_v3_rejects_bad_records(void **state)
+{
+	(void)state;
+	struct conn_record_v3 in, out;
+	char err[DECODE_ERR_MAX];
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	assert_int_not_equal(decode_conn_v3(&in, sizeof(in) - 1, &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "111 bytes, expected exactly 112"));
+	/* a v2-sized payload under the v3 kind is ABI drift, not a v2 record */
+	assert_int_not_equal(decode_conn_v3(&in, CONN_RECORD_V2_SIZE, &out, err, sizeof(err)), 0);
+	in.kind = 9;
+	assert_int_not_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown kind 9"));
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.verdict = 1;
+	assert_int_not_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown verdict 1"));
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.flags = 0x80;
+	assert_int_not_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown flags 0x80"));
+	v3_record(&in, CONN_KIND_CLOSED, 4);
+	in.close_reason = CONN_CLOSE_NONE; /* a close needs a reason */
+	assert_int_not_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+}
+
 static void test_reason_codes_distinct_from_nft(void **state)
 {
 	(void)state;
@@ -266,6 +370,9 @@ int main(void)
 		cmocka_unit_test(test_layout_constant_matches_producer),
 		cmocka_unit_test(test_v2_decodes_and_maps),
 		cmocka_unit_test(test_v2_rejects_bad_records),
+		cmocka_unit_test(test_v3_decodes_and_maps),
+		cmocka_unit_test(test_v2_maps_as_v3),
+		cmocka_unit_test(test_v3_rejects_bad_records),
 		cmocka_unit_test(test_reason_codes_distinct_from_nft),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "conn_record_v2.h"
+#include "conn_record_v3.h"
 #include "flow_counters.h"
 #include "flow_table.h"
 #include "flowaudit.skel.h"
@@ -33,13 +33,13 @@
 
 static struct flowaudit_bpf *skel;
 static struct ring_buffer *rb;
-static struct conn_record_v2 recs[MAX_RECS];
+static struct conn_record_v3 recs[MAX_RECS];
 static size_t nrecs;
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
-	assert_int_equal(size, sizeof(struct conn_record_v2));
+	assert_int_equal(size, sizeof(struct conn_record_v3));
 	assert_true(nrecs < MAX_RECS);
 	memcpy(&recs[nrecs++], data, sizeof(recs[0]));
 	return 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness: the strict record decoders and their mapping to events.
- * The whole input goes to decode_flow_v1 and decode_conn_v2 (any length must
+ * The whole input goes to decode_flow_v1, decode_conn_v2 and decode_conn_v3 (any length must
  * be refused or accepted without a crash, and refused with a reason); the
- * first 40 / 96 bytes go through again so the accepted paths and the
+ * first 40 / 96 / 112 bytes go through again so the accepted paths and the
  * mapping are reached too. Invariants checked: a decoder accepts only its
  * exact size; a mapped event has a known kind, family, direction and a reason
  * code.
@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[DECODE_ERR_MAX];
 	struct flow_record_v1 v1;
 	struct conn_record_v2 v2;
+	struct conn_record_v3 v3;
 	struct fa_event ev;
 
 	err[0] = '\0';
@@ -51,12 +52,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (err[0] == '\0' || strnlen(err, sizeof(err)) == sizeof(err)) {
 		abort();
 	}
+	err[0] = '\0';
+	if (decode_conn_v3(data, size, &v3, err, sizeof(err)) == 0) {
+		if (size != sizeof(v3))
+			abort();
+		conn_v3_to_event(&v3, &ev);
+		check_event(&ev);
+	} else if (err[0] == '\0' || strnlen(err, sizeof(err)) == sizeof(err)) {
+		abort();
+	}
 	if (size >= sizeof(v1) && decode_flow_v1(data, sizeof(v1), &v1, err, sizeof(err)) == 0) {
 		flow_v1_to_event(&v1, &ev);
 		check_event(&ev);
 	}
 	if (size >= sizeof(v2) && decode_conn_v2(data, sizeof(v2), &v2, err, sizeof(err)) == 0) {
 		conn_v2_to_event(&v2, &ev);
+		check_event(&ev);
+	}
+	if (size >= sizeof(v3) && decode_conn_v3(data, sizeof(v3), &v3, err, sizeof(err)) == 0) {
+		conn_v3_to_event(&v3, &ev);
 		check_event(&ev);
 	}
 	return 0;

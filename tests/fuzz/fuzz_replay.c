@@ -60,6 +60,7 @@ static void decode_all(const struct record_buf *b, struct conntrack *ct)
 		struct fa_event ev;
 		struct flow_record_v1 v1;
 		struct conn_record_v2 v2;
+		struct conn_record_v3 v3;
 		if (len > REPLAY_MAX_PAYLOAD)
 			abort();
 		if (b->recs[i].kind == REPLAY_KIND_FLOW_V1 &&
@@ -68,6 +69,9 @@ static void decode_all(const struct record_buf *b, struct conntrack *ct)
 		else if (b->recs[i].kind == REPLAY_KIND_CONN_V2 &&
 			 decode_conn_v2(p, len, &v2, why, sizeof(why)) == 0)
 			conn_v2_to_event(&v2, &ev);
+		else if (b->recs[i].kind == REPLAY_KIND_CONN_V3 &&
+			 decode_conn_v3(p, len, &v3, why, sizeof(why)) == 0)
+			conn_v3_to_event(&v3, &ev);
 		else
 			continue;
 		enum ct_outcome outcome = 0;
