@@ -2,7 +2,8 @@
 #ifndef FLOWAUDIT_FA_VERSION_H
 #define FLOWAUDIT_FA_VERSION_H
 
-#define FLOWAUDIT_VERSION "0.1.0"
+#include "fa_project_version.h" /* FLOWAUDIT_VERSION, from CMake */
+
 #define FLOWAUDIT_VERSION_STRING "flowaudit " FLOWAUDIT_VERSION
 /* PRAGMA application_id of every flowaudit database: ASCII "FLAU". */
 #define FA_APPLICATION_ID 0x464C4155
