@@ -16,7 +16,7 @@
 	"      accepted form)\n"                                                                   \
 	"  3   database error: missing or unreadable file, corrupt pages, SQLite error\n"          \
 	"  6   not a flowaudit database, or a newer schema than this flowq understands\n"          \
-	"  7   output error: --output or standard output could not be written\n"                   \
+	"  7   output error: the output file or standard output could not be written\n"            \
 	"  70  internal error\n"
 
 #define DB_OPTION                                                                                  \

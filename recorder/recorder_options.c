@@ -78,7 +78,8 @@ void recorder_options_usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 ok; 2 bad command line; 3 database error; 4 capture source\n"
 	      "failed (BPF load/attach, namespace, replay file); 5 not supported by this build\n"
-	      "or host; 6 not a flowaudit database or a newer schema; 8 privilege drop failed.\n",
+	      "or host; 6 not a flowaudit database or a newer schema; 7 the --tee file could\n"
+	      "not be written; 8 privilege drop failed; 70 internal error.\n",
 	      out);
 }
 
