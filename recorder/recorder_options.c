@@ -189,7 +189,7 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *o, ch
 	uint32_t u = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
 		const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "option";
 		switch (c) {
 		case OPT_DB:
