@@ -19,8 +19,8 @@
  *   5      1    close_reason   enum conn_close_reason; CONN_CLOSE_NONE unless closed
  *   6      1    flags          CONN_FLAG_* bits; unknown bits are a decode error
  *   7      1    icmp_type      ICMP/ICMPv6: type of the flow's first packet; else 0
- *   8      2    src_port       originator's port, host order
- *   10     2    dst_port       responder's port, host order
+ *   8      2    src_port       originator's port, host order; 0 for ICMP/ICMPv6
+ *   10     2    dst_port       responder's port, host order; 0 for ICMP/ICMPv6
  *   12     1    icmp_code      ICMP/ICMPv6: code of the flow's first packet; else 0
  *   13     1    prefix_len     records that aggregate flows: prefix length of
  *                              dst_addr; else 0
@@ -54,7 +54,9 @@
 #define CONN_RECORD_V3_SIZE 112
 
 /* flags bits; CONN_FLAGS_KNOWN lists every bit a decoder accepts. */
-#define CONN_FLAGS_KNOWN 0x00u
+/* A TCP flow first seen mid-stream (no SYN): continued, its direction inferred. */
+#define CONN_FLAG_MIDSTREAM 0x01u
+#define CONN_FLAGS_KNOWN (CONN_FLAG_MIDSTREAM)
 
 struct conn_record_v3 {
 	__u8 kind;

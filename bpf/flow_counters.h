@@ -13,7 +13,8 @@ enum flow_counter {
 	FLOW_COUNTER_TABLE_FULL = 2, /* a new flow did not fit in the flow table */
 	FLOW_COUNTER_NON_IP = 3, /* frames that were not IPv4/IPv6 (not flows) */
 	FLOW_COUNTER_TRUNCATED = 4, /* IP packets too short to parse */
-	FLOW_COUNTER_COUNT = 5,
+	FLOW_COUNTER_FRAG_UNMATCHED = 5, /* later IP fragments with no first fragment's flow */
+	FLOW_COUNTER_COUNT = 6,
 };
 
 #endif /* FLOWAUDIT_FLOW_COUNTERS_H */

@@ -6,9 +6,9 @@
  *
  * Key: the normalised 5-tuple. The (address, port) pair that compares lower
  * (address bytes first, then port) is stored as "lo", so both directions of
- * one connection are one key. ICMP echo uses the identifier as both ports (the
- * request and the reply are one flow); other ICMP messages use port 0 and
- * type << 8 | code.
+ * one connection are one key. ICMP keys follow bpf/packet_rules.h: echo uses
+ * the identifier as both ports (the request and the reply are one flow);
+ * other ICMP messages use port 0 and type << 8 | code.
  *
  * Value: counters per side (index 0 = originator, the sender of the first
  * packet; 1 = responder), times from bpf_ktime_get_boot_ns(), and the
@@ -19,8 +19,10 @@
  * - reported == FLOW_REPORTED only after the opened record was reserved and
  *   submitted; FLOW_REPORTING while one CPU holds the claim to emit it.
  * - state == FLOW_STATE_LINGER after a TCP close was detected; closed_ns is
- *   then set and close_reason says why; close_reported says whether the
- *   closed record reached the ring buffer (if not, the sweep emits it).
+ *   then set and close_reason says why. The entry keeps counting the 5-tuple's
+ *   packets until the linger ends; the closed record, with the final counters,
+ *   is emitted then: by the recorder's sweep, or by the program when a new SYN
+ *   reuses the 5-tuple first. close_reported says whether it was emitted.
  */
 #ifndef FLOWAUDIT_FLOW_TABLE_H
 #define FLOWAUDIT_FLOW_TABLE_H
@@ -28,6 +30,7 @@
 #include <linux/types.h>
 
 #include "conn_record_v3.h"
+#include "packet_rules.h"
 
 /* Defaults the loader may override with bpf_map__set_max_entries(). */
 #define FLOW_TABLE_DEFAULT_ENTRIES 65536
@@ -76,19 +79,28 @@ struct flow_value {
 	__u8 orig_is_lo; /* the originator is the key's lo side */
 	__u8 direction; /* CONN_DIR_* of the flow, from the cell */
 	__u8 close_reason; /* enum conn_close_reason, FLOW_STATE_LINGER only */
-	__u8 pad0;
+	__u8 flags; /* CONN_FLAG_* of the flow (bpf/conn_record_v3.h) */
 	__u16 icmp_type_code; /* ICMP: type << 8 | code of the first packet */
 	__u16 pad1;
 };
 
 _Static_assert(sizeof(struct flow_value) == 80, "flow_value is 80 bytes");
 
-/* ICMP and ICMPv6 echo request/reply types: their flows are keyed by identifier. */
-static inline __attribute__((always_inline)) int flow_table_icmp_is_echo(__u8 protocol, __u8 type)
-{
-	return (protocol == 1 && (type == 8 || type == 0)) ||
-	       (protocol == 58 && (type == 128 || type == 129));
-}
+/*
+ * What the table remembers of a TCP flow after its entry is gone (closed,
+ * idle, swept), in the LRU map FLOW_MEMORY under the same key: a packet that
+ * later finds no entry continues the flow in its known direction (midstream)
+ * instead of being read as a connection its sender opened.
+ */
+struct flow_memory {
+	__u8 orig_is_lo;
+	__u8 direction; /* CONN_DIR_* */
+	__u8 pad[6];
+};
+
+_Static_assert(sizeof(struct flow_memory) == 8, "flow_memory is 8 bytes");
+
+#define FLOW_MEMORY_DEFAULT_ENTRIES 16384
 
 /*
  * Fill a v3 record from a table entry: the one mapping from flow state to
@@ -110,17 +122,18 @@ flow_table_fill_record(struct conn_record_v3 *rec, const struct flow_key *k,
 	rec->direction = v->direction;
 	rec->verdict = CONN_VERDICT_ALLOW;
 	rec->close_reason = close_reason;
+	rec->flags = v->flags & CONN_FLAGS_KNOWN;
 	rec->src_port = lo_first ? k->port_lo : k->port_hi;
 	rec->dst_port = lo_first ? k->port_hi : k->port_lo;
 	__builtin_memcpy(rec->src_addr, lo_first ? k->addr_lo : k->addr_hi, 16);
 	__builtin_memcpy(rec->dst_addr, lo_first ? k->addr_hi : k->addr_lo, 16);
-	if (k->protocol == 1 || k->protocol == 58) { /* ICMP, ICMPv6 */
+	if (pkt_is_icmp(k->protocol)) { /* no ports: type, code and identifier instead */
 		rec->icmp_type = v->icmp_type_code >> 8;
 		rec->icmp_code = v->icmp_type_code & 0xff;
-		if (flow_table_icmp_is_echo(k->protocol, rec->icmp_type))
+		if (pkt_icmp_is_echo(k->protocol, rec->icmp_type))
 			rec->icmp_id = k->port_lo; /* both key ports hold the identifier */
 		rec->src_port = 0;
-		rec->dst_port = v->icmp_type_code;
+		rec->dst_port = 0;
 	}
 	rec->orig_packets = v->packets[0];
 	rec->orig_bytes = v->bytes[0];

@@ -10,14 +10,21 @@
  * - A flow is marked reported only after its opened record was reserved;
  *   when the reserve fails the loss is counted (FLOW_COUNTER_RINGBUF_DROPS)
  *   and the flow's next packet tries again.
- * - A closed record is emitted only for a reported flow, at most once (the
- *   open -> linger transition is a compare-and-swap). A close that could not
- *   be emitted stays in the entry (close_reason, close_reported == 0) and the
- *   recorder's sweep emits it.
+ * - A TCP close (both FINs and the last ACK, or a RST) moves the flow to a
+ *   linger (the open -> linger transition is a compare-and-swap) during which
+ *   its packets still count. The closed record is emitted for a reported flow
+ *   at most once, with the final counters and the close's own time: by the
+ *   recorder's sweep when the linger ends, or here when a new SYN reuses the
+ *   5-tuple.
+ * - Later IP fragments are counted in the flow of their first fragment
+ *   (FRAG_TABLE), or in FLOW_COUNTER_FRAG_UNMATCHED.
+ * - A TCP packet other than a SYN that finds no flow continues the
+ *   connection as a midstream flow (CONN_FLAG_MIDSTREAM), never as a
+ *   connection opened by its sender.
  * - Byte counts are IP-layer bytes as they are on the wire: for a GSO packet,
  *   the headers of every extra segment are added.
  * - Every packet that is not accounted to a flow is counted: non-IP frames,
- *   truncated headers, a full flow table.
+ *   truncated headers, a full flow table, unmatched fragments.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -34,6 +41,15 @@
 #include "conn_record_v3.h"
 #include "flow_counters.h"
 #include "flow_table.h"
+#include "frag_track.h"
+#include "packet_rules.h"
+
+/*
+ * Ports from here up are ephemeral (Linux's default ip_local_port_range
+ * starts at 32768); a midstream flow is inbound only when the cell's port is
+ * below and the peer's above.
+ */
+#define MIDSTREAM_EPHEMERAL_PORT_MIN 32768
 
 /*
  * Set by the loader before load: false when the program sits on the cell's
@@ -54,6 +70,22 @@ struct {
 	__type(value, struct flow_value);
 } FLOW_TABLE SEC(".maps");
 
+/* Later fragments' flows, by datagram identity (bpf/frag_track.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FRAG_TABLE_DEFAULT_ENTRIES);
+	__type(key, struct frag_key);
+	__type(value, struct frag_value);
+} FRAG_TABLE SEC(".maps");
+
+/* Directions of TCP flows no longer in FLOW_TABLE (bpf/flow_table.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MEMORY_DEFAULT_ENTRIES);
+	__type(key, struct flow_key);
+	__type(value, struct flow_memory);
+} FLOW_MEMORY SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FLOW_COUNTER_COUNT);
@@ -63,16 +95,6 @@ struct {
 
 #define ETH_P_8021Q_BE bpf_htons(0x8100)
 #define ETH_P_8021AD_BE bpf_htons(0x88A8)
-#define IP_OFFSET_MASK_BE bpf_htons(0x1FFF)
-#define IP6_OFFSET_MASK_BE bpf_htons(0xFFF8)
-
-#define IPPROTO_ICMPV6_NUM 58
-#define NEXTHDR_HOP 0
-#define NEXTHDR_ROUTING 43
-#define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_AUTH 51
-#define NEXTHDR_DEST 60
-#define IPV6_MAX_EXT_HEADERS 6
 
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
@@ -83,17 +105,19 @@ enum parse_result {
 	PARSE_OK = 0,
 	PARSE_NON_IP = 1,
 	PARSE_TRUNCATED = 2,
-	PARSE_SKIP = 3, /* a non-first fragment: no L4 header to key it by */
+	PARSE_FRAGMENT = 3, /* a later fragment: no L4 header, see frag_account() */
 };
 
 /* One parsed packet: its normalised key and what it adds to the flow. */
 struct pkt {
-	struct flow_key key;
+	struct flow_key key; /* PARSE_FRAGMENT: addresses as (source, destination) */
 	__u64 bytes;
 	__u64 packets;
+	__u32 frag_id; /* IPv4 identification or IPv6 fragment id */
 	__u16 icmp_type_code;
 	__u8 sender_is_lo;
 	__u8 tcp_flags;
+	__u8 frag; /* enum pkt_frag */
 };
 
 struct vlan_tag {
@@ -101,10 +125,12 @@ struct vlan_tag {
 	__be16 encap_proto;
 };
 
+/* The first 8 bytes of an IPv6 extension header (all of a fragment header). */
 struct ext_hdr {
 	__u8 nexthdr;
 	__u8 hdrlen;
 	__be16 frag_off; /* fragment header only */
+	__be32 frag_id; /* fragment header only */
 };
 
 static __always_inline void count(__u32 idx)
@@ -128,10 +154,11 @@ static __always_inline int endpoint_cmp(const __u8 *a, __u16 aport, const __u8 *
 	return 0;
 }
 
+/* The key's port slots (and TCP flags, ICMP type) from the L4 header; rules in packet_rules.h. */
 static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u8 proto, struct pkt *p,
 				    __u16 *sport, __u16 *dport, __u32 *l4_hdr_len)
 {
-	if (proto == IPPROTO_TCP) {
+	if (proto == PKT_PROTO_TCP) {
 		struct tcphdr th;
 
 		if (bpf_skb_load_bytes(skb, off, &th, sizeof(th)))
@@ -140,15 +167,15 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u8 proto
 		*dport = bpf_ntohs(th.dest);
 		p->tcp_flags = ((__u8 *)&th)[13];
 		*l4_hdr_len = th.doff * 4;
-	} else if (proto == IPPROTO_UDP) {
-		struct udphdr uh;
+	} else if (pkt_has_ports(proto)) {
+		__be16 ports[2];
 
-		if (bpf_skb_load_bytes(skb, off, &uh, sizeof(uh)))
+		if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
 			return PARSE_TRUNCATED;
-		*sport = bpf_ntohs(uh.source);
-		*dport = bpf_ntohs(uh.dest);
-		*l4_hdr_len = sizeof(uh);
-	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6_NUM) {
+		*sport = bpf_ntohs(ports[0]);
+		*dport = bpf_ntohs(ports[1]);
+		*l4_hdr_len = proto == PKT_PROTO_UDP ? sizeof(struct udphdr) : 0;
+	} else if (pkt_is_icmp(proto)) {
 		/* type, code, checksum, then (echo) identifier and sequence */
 		__u8 ih[8];
 
@@ -156,15 +183,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u8 proto
 			return PARSE_TRUNCATED;
 		p->icmp_type_code = (__u16)ih[0] << 8 | ih[1];
 		*l4_hdr_len = sizeof(ih);
-		if ((proto == IPPROTO_ICMP && (ih[0] == 8 || ih[0] == 0)) ||
-		    (proto == IPPROTO_ICMPV6_NUM && (ih[0] == 128 || ih[0] == 129))) {
-			/* echo request and reply: one flow per identifier */
-			*sport = (__u16)ih[4] << 8 | ih[5];
-			*dport = *sport;
-		} else {
-			*sport = 0;
-			*dport = p->icmp_type_code;
-		}
+		pkt_icmp_key_ports(proto, ih[0], ih[1], (__u16)ih[4] << 8 | ih[5], sport, dport);
 	}
 	return PARSE_OK;
 }
@@ -205,11 +224,11 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 			return PARSE_TRUNCATED;
 		if (iph.ihl < 5)
 			return PARSE_TRUNCATED;
-		if (iph.frag_off & IP_OFFSET_MASK_BE)
-			return PARSE_SKIP;
 		l3_hdr_len = iph.ihl * 4;
 		ip_len = bpf_ntohs(iph.tot_len);
 		proto = iph.protocol;
+		p->frag = pkt_ipv4_frag(bpf_ntohs(iph.frag_off));
+		p->frag_id = bpf_ntohs(iph.id);
 		__builtin_memcpy(p->key.addr_lo, &iph.saddr, 4);
 		__builtin_memcpy(p->key.addr_hi, &iph.daddr, 4);
 		p->key.family = 4;
@@ -226,24 +245,22 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 				       32))
 			return PARSE_TRUNCATED;
 		hoff = off + sizeof(struct ipv6hdr);
-		for (int i = 0; i < IPV6_MAX_EXT_HEADERS; i++) {
-			if (proto != NEXTHDR_HOP && proto != NEXTHDR_ROUTING &&
-			    proto != NEXTHDR_DEST && proto != NEXTHDR_FRAGMENT &&
-			    proto != NEXTHDR_AUTH)
+		for (int i = 0; i < PKT_IPV6_MAX_EXT_HEADERS; i++) {
+			if (!pkt_ipv6_ext_len(proto, 0))
 				break;
 			if (bpf_skb_load_bytes(skb, hoff, &eh, sizeof(eh)))
 				return PARSE_TRUNCATED;
-			if (proto == NEXTHDR_FRAGMENT) {
-				if (eh.frag_off & IP6_OFFSET_MASK_BE)
-					return PARSE_SKIP;
-				hoff += 8;
-			} else if (proto == NEXTHDR_AUTH) {
-				hoff += ((__u32)eh.hdrlen + 2) * 4;
-			} else {
-				hoff += ((__u32)eh.hdrlen + 1) * 8;
+			if (proto == PKT_PROTO_FRAGMENT) {
+				p->frag = pkt_ipv6_frag(bpf_ntohs(eh.frag_off));
+				p->frag_id = bpf_ntohl(eh.frag_id);
 			}
+			hoff += pkt_ipv6_ext_len(proto, eh.hdrlen);
 			proto = eh.nexthdr;
+			if (p->frag == PKT_FRAG_LATER)
+				break; /* what follows is payload, not headers */
 		}
+		if (p->frag != PKT_FRAG_LATER && pkt_ipv6_ext_len(proto, 0))
+			return PARSE_TRUNCATED; /* more extension headers than the rules walk */
 		l3_hdr_len = hoff - off;
 		ip_len = bpf_ntohs(plen);
 		if (ip_len)
@@ -253,6 +270,12 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 		return PARSE_NON_IP;
 	}
 
+	p->key.protocol = proto;
+	if (p->frag == PKT_FRAG_LATER) {
+		p->packets = 1;
+		p->bytes = ip_len;
+		return PARSE_FRAGMENT;
+	}
 	ret = parse_l4(skb, off + l3_hdr_len, proto, p, &sport, &dport, &l4_hdr_len);
 	if (ret != PARSE_OK)
 		return ret;
@@ -267,7 +290,6 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 		p->bytes += (__u64)(skb->gso_segs - 1) * (l3_hdr_len + l4_hdr_len);
 	}
 
-	p->key.protocol = proto;
 	p->key.port_lo = sport;
 	p->key.port_hi = dport;
 	p->sender_is_lo = 1;
@@ -286,6 +308,93 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 		p->sender_is_lo = 0;
 	}
 	return PARSE_OK;
+}
+
+/* Add one packet (or GSO super-packet) to the flow, on its sender's side. */
+static __always_inline void flow_account(struct flow_value *v, __u8 sender_is_lo, __u64 packets,
+					 __u64 bytes, __u64 now)
+{
+	__u32 side = sender_is_lo == v->orig_is_lo ? 0 : 1;
+
+	__sync_fetch_and_add(&v->packets[side], packets);
+	__sync_fetch_and_add(&v->bytes[side], bytes);
+	v->last_seen_ns = now;
+}
+
+/* A first fragment was keyed into p->key: remember it for the later fragments. */
+static __always_inline void frag_remember(const struct pkt *p, __u64 now)
+{
+	struct frag_key fk = {};
+	struct frag_value fv = {};
+	const __u8 *src = p->sender_is_lo ? p->key.addr_lo : p->key.addr_hi;
+	const __u8 *dst = p->sender_is_lo ? p->key.addr_hi : p->key.addr_lo;
+
+	fk.family = p->key.family;
+	fk.protocol = p->key.protocol;
+	fk.id = p->frag_id;
+	__builtin_memcpy(fk.src, src, 16);
+	__builtin_memcpy(fk.dst, dst, 16);
+	fv.flow = p->key;
+	fv.first_ns = now;
+	fv.sender_is_lo = p->sender_is_lo;
+	bpf_map_update_elem(&FRAG_TABLE, &fk, &fv, BPF_ANY);
+}
+
+/* A later fragment: add it to its first fragment's flow, or count it unmatched. */
+static __always_inline void frag_account(const struct pkt *p, __u64 now)
+{
+	struct frag_key fk = {};
+	struct frag_value *fv;
+	struct flow_value *v;
+
+	fk.family = p->key.family;
+	fk.protocol = p->key.protocol;
+	fk.id = p->frag_id;
+	__builtin_memcpy(fk.src, p->key.addr_lo, 16); /* (source, destination) as parsed */
+	__builtin_memcpy(fk.dst, p->key.addr_hi, 16);
+	fv = bpf_map_lookup_elem(&FRAG_TABLE, &fk);
+	if (!fv || now - fv->first_ns > PKT_FRAG_TRACK_NS) {
+		count(FLOW_COUNTER_FRAG_UNMATCHED);
+		return;
+	}
+	v = bpf_map_lookup_elem(&FLOW_TABLE, &fv->flow);
+	if (!v) {
+		count(FLOW_COUNTER_FRAG_UNMATCHED); /* the flow was swept meanwhile */
+		return;
+	}
+	flow_account(v, fv->sender_is_lo, p->packets, p->bytes, now);
+}
+
+/*
+ * A TCP packet other than a SYN found no flow: the connection is older than
+ * the table's memory of it (idle-swept, begun before the program was
+ * attached, or a packet after the linger). Continue it as a midstream flow.
+ * Its direction is the one remembered for the 5-tuple (prior, else
+ * FLOW_MEMORY); failing that, it is inbound only when the cell's port is a
+ * service port and the peer's an ephemeral one; otherwise the cell is taken
+ * as the originator, so no inbound connection is invented.
+ */
+static __always_inline void midstream_orient(const struct pkt *p, struct flow_value *nv,
+					     bool leaving_cell, const struct flow_memory *prior)
+{
+	const struct flow_memory *m = prior;
+	__u8 cell_is_lo = leaving_cell ? p->sender_is_lo : !p->sender_is_lo;
+	__u16 cell_port = cell_is_lo ? p->key.port_lo : p->key.port_hi;
+	__u16 peer_port = cell_is_lo ? p->key.port_hi : p->key.port_lo;
+	bool inbound;
+
+	nv->flags |= CONN_FLAG_MIDSTREAM;
+	if (!m)
+		m = bpf_map_lookup_elem(&FLOW_MEMORY, &p->key);
+	if (m) {
+		nv->orig_is_lo = m->orig_is_lo;
+		nv->direction = m->direction;
+		return;
+	}
+	inbound = cell_port < MIDSTREAM_EPHEMERAL_PORT_MIN &&
+		  peer_port >= MIDSTREAM_EPHEMERAL_PORT_MIN;
+	nv->direction = inbound ? CONN_DIR_INGRESS : CONN_DIR_EGRESS;
+	nv->orig_is_lo = inbound ? !cell_is_lo : cell_is_lo;
 }
 
 /* Reserve and submit one v3 record for the flow; false (and counted) if the ring is full. */
@@ -316,38 +425,43 @@ static __always_inline void report_open(const struct flow_key *key, struct flow_
 		v->reported = FLOW_UNREPORTED; /* the next packet tries again */
 }
 
-/* Move the flow to linger and emit its close, once. */
-static __always_inline void close_flow(const struct flow_key *key, struct flow_value *v, __u64 now,
-				       __u8 reason)
+/*
+ * Move the flow to linger, once. Its closed record is not emitted now: the
+ * entry keeps counting the 5-tuple's packets (a retransmitted FIN, the
+ * re-sent ACK, data racing a RST) and the record leaves with the final
+ * counters when the linger ends (recorder sweep) or a new SYN reuses the
+ * 5-tuple. closed_ns keeps the time of the FIN/RST.
+ */
+static __always_inline void close_flow(struct flow_value *v, __u64 now, __u8 reason)
 {
 	if (__sync_val_compare_and_swap(&v->state, FLOW_STATE_OPEN, FLOW_STATE_LINGER) !=
 	    FLOW_STATE_OPEN)
 		return;
 	v->closed_ns = now;
 	v->close_reason = reason;
-	/* An unreported flow gets no orphan close; the sweep settles it. */
-	if (v->reported == FLOW_REPORTED && emit(key, v, CONN_KIND_CLOSED, reason))
-		v->close_reported = 1;
 }
 
-static __always_inline void tcp_update(const struct flow_key *key, struct flow_value *v, __u32 side,
-				       __u8 flags, __u64 now)
+static __always_inline void tcp_update(struct flow_value *v, __u32 side, __u8 flags, __u64 now)
 {
 	if (flags & TCPF_RST) {
-		close_flow(key, v, now, CONN_CLOSE_TCP_RST);
+		close_flow(v, now, CONN_CLOSE_TCP_RST);
 	} else if (flags & TCPF_FIN) {
 		__sync_fetch_and_or(&v->fin_seen, side ? FLOW_FIN_RESP : FLOW_FIN_ORIG);
 	} else if ((flags & TCPF_ACK) && v->fin_seen == (FLOW_FIN_ORIG | FLOW_FIN_RESP)) {
 		/* the final ACK after both FINs: the teardown is complete */
-		close_flow(key, v, now, CONN_CLOSE_TCP_FIN);
+		close_flow(v, now, CONN_CLOSE_TCP_FIN);
 	}
 }
 
 static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 {
+	struct flow_memory prior = {};
+	bool leaving_cell = hook_egress != (bool)iface_side_host;
+	bool has_prior = false;
 	struct flow_value *v;
 	struct pkt p = {};
 	bool replace = false;
+	bool syn;
 	__u32 side = 0;
 	__u64 now;
 	int ret;
@@ -362,36 +476,44 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 		return TC_ACT_UNSPEC;
 	}
 	count(FLOW_COUNTER_PACKETS);
-	if (ret != PARSE_OK)
-		return TC_ACT_UNSPEC;
-
 	now = bpf_ktime_get_boot_ns();
+	if (ret == PARSE_FRAGMENT) {
+		frag_account(&p, now);
+		return TC_ACT_UNSPEC;
+	}
+
+	syn = p.key.protocol == PKT_PROTO_TCP && (p.tcp_flags & TCPF_SYN) &&
+	      !(p.tcp_flags & TCPF_ACK);
 	v = bpf_map_lookup_elem(&FLOW_TABLE, &p.key);
 	if (v && v->state == FLOW_STATE_LINGER) {
-		bool syn = p.key.protocol == IPPROTO_TCP && (p.tcp_flags & TCPF_SYN) &&
-			   !(p.tcp_flags & TCPF_ACK);
-
-		/* the teardown's last packets belong to the closed flow */
-		if (!syn && now - v->closed_ns < FLOW_LINGER_NS)
+		/* the teardown's last packets belong to the closed flow, and count */
+		if (!syn && now - v->closed_ns < FLOW_LINGER_NS) {
+			flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
 			return TC_ACT_UNSPEC;
+		}
 		/* a new connection on the same 5-tuple: settle the old one first */
 		if (v->reported == FLOW_REPORTED && !v->close_reported &&
 		    emit(&p.key, v, CONN_KIND_CLOSED, v->close_reason))
 			v->close_reported = 1;
+		prior.orig_is_lo = v->orig_is_lo;
+		prior.direction = v->direction;
+		has_prior = true;
 		v = NULL;
 		replace = true;
 	}
 
 	if (!v) {
 		struct flow_value nv = {};
-		bool leaving_cell = hook_egress != (bool)iface_side_host;
 
 		nv.first_seen_ns = now;
 		nv.last_seen_ns = now;
-		nv.packets[0] = p.packets;
-		nv.bytes[0] = p.bytes;
 		nv.orig_is_lo = p.sender_is_lo;
 		nv.direction = leaving_cell ? CONN_DIR_EGRESS : CONN_DIR_INGRESS;
+		if (p.key.protocol == PKT_PROTO_TCP && !syn)
+			midstream_orient(&p, &nv, leaving_cell, has_prior ? &prior : NULL);
+		side = p.sender_is_lo == nv.orig_is_lo ? 0 : 1;
+		nv.packets[side] = p.packets;
+		nv.bytes[side] = p.bytes;
 		nv.icmp_type_code = p.icmp_type_code;
 		ret = bpf_map_update_elem(&FLOW_TABLE, &p.key, &nv,
 					  replace ? BPF_ANY : BPF_NOEXIST);
@@ -403,21 +525,19 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 		if (ret != 0) {
 			/* another CPU inserted it first: account like any packet */
 			side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
-			__sync_fetch_and_add(&v->packets[side], p.packets);
-			__sync_fetch_and_add(&v->bytes[side], p.bytes);
-			v->last_seen_ns = now;
+			flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
 		}
 	} else {
 		side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
-		__sync_fetch_and_add(&v->packets[side], p.packets);
-		__sync_fetch_and_add(&v->bytes[side], p.bytes);
-		v->last_seen_ns = now;
+		flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
 	}
 
+	if (p.frag == PKT_FRAG_FIRST)
+		frag_remember(&p, now);
 	if (v->reported != FLOW_REPORTED)
 		report_open(&p.key, v);
-	if (p.key.protocol == IPPROTO_TCP)
-		tcp_update(&p.key, v, side, p.tcp_flags, now);
+	if (p.key.protocol == PKT_PROTO_TCP)
+		tcp_update(v, side, p.tcp_flags, now);
 	return TC_ACT_UNSPEC;
 }
 

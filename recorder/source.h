@@ -26,6 +26,7 @@ struct source_counters {
 	uint64_t daemon_drops; /* records the recorder received but could not keep (memory) */
 	uint64_t nflog_lost; /* NFLOG packets lost, from gaps in the netlink sequence numbers */
 	uint64_t nflog_nonconforming; /* NFLOG packets whose prefix broke the convention (kept) */
+	uint64_t frag_unmatched; /* kernel: later IP fragments with no first fragment's flow */
 };
 
 /* Idle limits for the flow-table sweep, in ns. */

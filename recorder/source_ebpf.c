@@ -16,7 +16,12 @@
  *   record_buf; decoding (including the length check) is the decoder's job.
  *   A copy that fails for memory is counted (daemon drops), never silent.
  * - The sweep deletes a flow-table entry before it emits the flow's close,
- *   so a packet racing with it opens a new flow instead of being lost.
+ *   so a packet racing with it opens a new flow instead of being lost. A
+ *   swept TCP flow's direction goes to FLOW_MEMORY first, so that packet
+ *   continues the connection (midstream) rather than inventing a new one.
+ * - A TCP flow closed by FIN or RST lingers in the table, still counting,
+ *   until FLOW_LINGER_NS after the close; its closed record (final counters,
+ *   the close's own time) comes from this sweep then.
  * - destroy() detaches everything this source attached and nothing else.
  */
 #include "source_ebpf.h"
@@ -78,6 +83,7 @@ struct ebpf_source {
 	bool tcx_only; /* refuse the clsact fallback (privileges will be dropped) */
 	int table_fd; /* FLOW_TABLE, built-in only; else -1 */
 	int counters_fd; /* FLOW_COUNTERS, built-in only; else -1 */
+	int memory_fd; /* FLOW_MEMORY, built-in only; else -1 */
 	int netns_fd; /* the cell's namespace (for the tc detach), or -1 */
 	int ifindex;
 	char iface[IF_NAMESIZE];
@@ -168,6 +174,7 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 	out->daemon_drops = s->daemon_drops;
 	out->table_full = sums[FLOW_COUNTER_TABLE_FULL];
 	out->kernel_packets = sums[FLOW_COUNTER_PACKETS];
+	out->frag_unmatched = sums[FLOW_COUNTER_FRAG_UNMATCHED];
 cleanup:
 	free(vals);
 	return ret;
@@ -183,7 +190,7 @@ static bool sweep_due(const struct flow_key *k, const struct flow_value *v, int6
 		return true;
 	if (v->state == FLOW_STATE_LINGER)
 		return now - (int64_t)v->closed_ns >= (int64_t)FLOW_LINGER_NS;
-	idle = k->protocol == 6 ? limits->tcp_idle_ns : limits->udp_idle_ns;
+	idle = k->protocol == PKT_PROTO_TCP ? limits->tcp_idle_ns : limits->udp_idle_ns;
 	return now - (int64_t)v->last_seen_ns > idle;
 }
 
@@ -207,6 +214,11 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 		if (bpf_map_delete_elem(s->table_fd, k) < 0)
 			return errno == ENOENT ? 0 : -errno;
 	}
+	if (limits && k->protocol == PKT_PROTO_TCP && s->memory_fd >= 0) {
+		/* a later packet of this 5-tuple continues it in the same direction */
+		struct flow_memory m = {.orig_is_lo = v.orig_is_lo, .direction = v.direction};
+		bpf_map_update_elem(s->memory_fd, k, &m, BPF_ANY); /* best effort: LRU */
+	}
 	if (v.reported != FLOW_REPORTED) {
 		/* its opened record was lost (counted as a ring drop): no orphan close */
 		s->unreported_flows++;
@@ -219,7 +231,7 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 		closed_ns = v.closed_ns;
 	} else if (!limits) {
 		reason = CONN_CLOSE_RUN_END;
-	} else if (k->protocol == 6 && v.fin_seen == (FLOW_FIN_ORIG | FLOW_FIN_RESP)) {
+	} else if (k->protocol == PKT_PROTO_TCP && v.fin_seen == (FLOW_FIN_ORIG | FLOW_FIN_RESP)) {
 		reason = CONN_CLOSE_TCP_FIN; /* both FINs, the last ACK never seen */
 	} else {
 		reason = CONN_CLOSE_IDLE;
@@ -563,6 +575,7 @@ static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *
 	s->kind = REPLAY_KIND_CONN_V3;
 	s->table_fd = bpf_map__fd(s->skel->maps.FLOW_TABLE);
 	s->counters_fd = bpf_map__fd(s->skel->maps.FLOW_COUNTERS);
+	s->memory_fd = bpf_map__fd(s->skel->maps.FLOW_MEMORY);
 	return 0;
 fail:
 	snprintf(msg, sizeof(msg), "built-in flowaudit program: %s", strerror(-ret));
@@ -650,6 +663,7 @@ struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, 
 	s->base.ops = &ebpf_ops;
 	s->table_fd = -1;
 	s->counters_fd = -1;
+	s->memory_fd = -1;
 	s->netns_fd = -1;
 	for (int h = 0; h < HOOK_COUNT; h++)
 		s->att[h].link_fd = -1;

@@ -4,8 +4,10 @@
  * the kernel with BPF_PROG_TEST_RUN on hand-built frames: VLAN tags, IPv4
  * options, IPv6 extension headers, fragments, truncated and non-IP frames,
  * GSO accounting, the TCP close paths (FIN/FIN/ACK, RST), the linger that
- * absorbs teardown packets and a new SYN that reopens, and the normalised key
- * (both directions are one flow). Privileged: exits 77 (skip) when it cannot
+ * counts teardown packets until the close is emitted and a new SYN that
+ * reopens, midstream continuation, ICMP echo sessions and errors, fragments
+ * matched to their first fragment's flow, and the normalised key (both
+ * directions are one flow). Privileged: exits 77 (skip) when it cannot
  * load BPF, or fails under FLOWAUDIT_REQUIRE_BPF=1.
  */
 #include <setjmp.h>
@@ -47,7 +49,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* A frame under construction. */
 struct frame {
-	uint8_t b[512];
+	uint8_t b[2048];
 	size_t len;
 };
 
@@ -131,7 +133,7 @@ static void udp(struct frame *f, uint16_t sport, uint16_t dport, size_t payload)
 
 static void tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, size_t payload)
 {
-	uint8_t h[20] = {0}, z[256] = {0};
+	uint8_t h[20] = {0}, z[1500] = {0};
 
 	h[0] = (uint8_t)(sport >> 8);
 	h[1] = (uint8_t)sport;
@@ -207,6 +209,15 @@ static void addr_is(const uint8_t *a, int family, const char *text)
 	assert_memory_equal(a, want, 16);
 }
 
+/* The one FLOW_TABLE entry of a test (tests open a single flow at a time). */
+static void only_flow(struct flow_key *k, struct flow_value *v)
+{
+	int fd = bpf_map__fd(skel->maps.FLOW_TABLE);
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, k), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, k, v), 0);
+}
+
 static void test_vlan_ipv4_options_udp(void **state)
 {
 	struct frame f;
@@ -243,8 +254,8 @@ static void test_ipv6_extension_headers(void **state)
 	struct frame f;
 	uint8_t hbh[8] = {60, 0, 1, 4, 0, 0, 0, 0}; /* next: dest opts; PadN */
 	uint8_t dst[16] = {44, 1, 1, 12, 0}; /* next: fragment; 16 bytes */
-	uint8_t frag[8] = {17, 0, 0, 0, 0, 0, 0, 1}; /* next: UDP; offset 0, id 1 */
-	uint8_t frag2[8] = {17, 0, 0, 0x08, 0, 0, 0, 1}; /* offset 1 (8 bytes) */
+	uint8_t frag[8] = {17, 0, 0, 0x01, 0, 0, 0, 1}; /* next: UDP; offset 0, M, id 1 */
+	uint8_t frag2[8] = {17, 0, 0, 0x08, 0, 0, 0, 1}; /* offset 1 (8 bytes), last */
 
 	(void)state;
 	eth(&f, 1, 0x86DD);
@@ -264,7 +275,7 @@ static void test_ipv6_extension_headers(void **state)
 	addr_is(recs[0].dst_addr, 6, "fd00::1");
 	assert_int_equal(recs[0].orig_bytes, 40 + 8 + 16 + 8 + 8 + 20);
 
-	/* a non-first fragment: counted as a packet, not a flow */
+	/* a later fragment: no new flow, its packet and bytes go to the first one's */
 	eth(&f, 0, 0x86DD);
 	ipv6(&f, 44, "fd00::2", "fd00::1", 8 + 16);
 	put(&f, frag2, sizeof(frag2));
@@ -273,6 +284,12 @@ static void test_ipv6_extension_headers(void **state)
 	run(&f, false);
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(counter(FLOW_COUNTER_PACKETS), 2);
+	assert_int_equal(counter(FLOW_COUNTER_FRAG_UNMATCHED), 0);
+	struct flow_key k;
+	struct flow_value v;
+	only_flow(&k, &v);
+	assert_int_equal(v.packets[0], 2);
+	assert_int_equal(v.bytes[0], 40 + 8 + 16 + 8 + 8 + 20 + 40 + 8 + 16);
 }
 
 static void test_non_ip_and_truncated(void **state)
@@ -318,6 +335,9 @@ static void seg(bool from_cell, uint8_t flags, size_t payload)
 
 static void test_tcp_fin_close_linger_and_reopen(void **state)
 {
+	struct flow_key k;
+	struct flow_value v;
+
 	(void)state;
 	seg(true, SYN, 0);
 	seg(false, SYN | ACK, 0);
@@ -326,34 +346,110 @@ static void test_tcp_fin_close_linger_and_reopen(void **state)
 	seg(false, ACK, 0);
 	seg(true, FIN | ACK, 0);
 	seg(false, FIN | ACK, 0);
-	assert_int_equal(nrecs, 1); /* both FINs, the last ACK not yet */
 	seg(true, ACK, 0);
-	assert_int_equal(nrecs, 2);
+	/* closed, but the record waits for the end of the linger */
+	assert_int_equal(nrecs, 1);
+	only_flow(&k, &v);
+	assert_int_equal(v.state, FLOW_STATE_LINGER);
+	assert_int_equal(v.close_reason, CONN_CLOSE_TCP_FIN);
+	assert_int_equal(v.close_reported, 0);
+
+	/* the teardown's stragglers (a retransmitted FIN, its re-ACK) still count */
+	seg(false, FIN | ACK, 0);
+	seg(true, ACK, 0);
+	assert_int_equal(nrecs, 1);
+
+	/* a new SYN on the same 5-tuple: the old flow's close leaves first, then the open */
+	seg(true, SYN, 0);
+	assert_int_equal(nrecs, 3);
 	assert_int_equal(recs[1].kind, CONN_KIND_CLOSED);
 	assert_int_equal(recs[1].close_reason, CONN_CLOSE_TCP_FIN);
 	assert_int_equal(recs[1].src_port, 40001);
 	assert_int_equal(recs[1].dst_port, 80);
-	assert_int_equal(recs[1].orig_packets, 5);
-	assert_int_equal(recs[1].orig_bytes, 5 * 40 + 100);
-	assert_int_equal(recs[1].resp_packets, 3);
-	assert_int_equal(recs[1].resp_bytes, 3 * 40);
-	assert_true(recs[1].last_seen_ns >= recs[1].first_seen_ns);
-
-	/* teardown stragglers are absorbed by the linger */
-	seg(false, ACK, 0);
-	seg(true, ACK, 0);
-	assert_int_equal(nrecs, 2);
-
-	/* a new SYN on the same 5-tuple is a new connection */
-	seg(true, SYN, 0);
-	assert_int_equal(nrecs, 3);
+	assert_int_equal(recs[1].orig_packets, 6);
+	assert_int_equal(recs[1].orig_bytes, 6 * 40 + 100);
+	assert_int_equal(recs[1].resp_packets, 4);
+	assert_int_equal(recs[1].resp_bytes, 4 * 40);
+	assert_int_equal(recs[1].closed_ns, v.closed_ns); /* the time of the final ACK */
+	assert_true(recs[1].last_seen_ns > recs[1].closed_ns);
+	assert_int_equal(recs[1].flags, 0);
 	assert_int_equal(recs[2].kind, CONN_KIND_OPENED);
 	assert_int_equal(recs[2].orig_packets, 1);
-	seg(false, RST | ACK, 0);
-	assert_int_equal(nrecs, 4);
-	assert_int_equal(recs[3].kind, CONN_KIND_CLOSED);
-	assert_int_equal(recs[3].close_reason, CONN_CLOSE_TCP_RST);
-	assert_int_equal(recs[3].resp_packets, 1);
+	assert_int_equal(recs[2].flags, 0);
+}
+
+/* The cell's RST is lost on the wire: the peer's next segment and the second RST still count. */
+static void test_tcp_rst_linger_counts(void **state)
+{
+	struct flow_key k;
+	struct flow_value v;
+
+	(void)state;
+	seg(true, SYN, 0);
+	seg(false, SYN | ACK, 0);
+	seg(true, ACK, 0);
+	seg(true, RST | ACK, 0);
+	seg(false, ACK, 1000);
+	seg(true, RST, 0);
+	assert_int_equal(nrecs, 1);
+	only_flow(&k, &v);
+	assert_int_equal(v.state, FLOW_STATE_LINGER);
+	assert_int_equal(v.close_reason, CONN_CLOSE_TCP_RST);
+	assert_int_equal(v.packets[0], 4);
+	assert_int_equal(v.packets[1], 2);
+	assert_int_equal(v.bytes[1], 40 + 40 + 1000);
+	assert_true(v.last_seen_ns > v.closed_ns);
+}
+
+/* A TCP segment without SYN and without a flow continues the connection. */
+static void test_tcp_midstream(void **state)
+{
+	struct frame f;
+
+	(void)state;
+	/* the server speaks first after an idle sweep: still the cell's connection */
+	seg(false, ACK, 500);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].kind, CONN_KIND_OPENED);
+	assert_int_equal(recs[0].flags, CONN_FLAG_MIDSTREAM);
+	assert_int_equal(recs[0].direction, CONN_DIR_EGRESS);
+	assert_int_equal(recs[0].src_port, 40001);
+	assert_int_equal(recs[0].dst_port, 80);
+	addr_is(recs[0].src_addr, 4, "10.0.0.2");
+	assert_int_equal(recs[0].orig_packets, 0);
+	assert_int_equal(recs[0].resp_packets, 1);
+	assert_int_equal(recs[0].resp_bytes, 540);
+
+	/* a service port in the cell, an ephemeral one outside: an inbound connection */
+	eth(&f, 0, 0x0800);
+	ipv4(&f, 6, "10.0.0.1", "10.0.0.2", 0, 20, 0);
+	tcp(&f, 50000, 22, ACK, 0);
+	run(&f, false);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].flags, CONN_FLAG_MIDSTREAM);
+	assert_int_equal(recs[1].direction, CONN_DIR_INGRESS);
+	assert_int_equal(recs[1].src_port, 50000);
+	assert_int_equal(recs[1].dst_port, 22);
+
+	/* a remembered direction wins over the ports */
+	struct flow_key k = {.family = 4, .protocol = 6, .port_lo = 40005, .port_hi = 40006};
+	struct flow_memory m = {.orig_is_lo = 1, .direction = CONN_DIR_INGRESS};
+	inet_pton(AF_INET, "10.0.0.1", k.addr_lo); /* the peer, the originator: lo side */
+	inet_pton(AF_INET, "10.0.0.2", k.addr_hi);
+	k.port_lo = 40006;
+	k.port_hi = 40005;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.FLOW_MEMORY), &k, &m, BPF_ANY),
+			 0);
+	eth(&f, 0, 0x0800);
+	ipv4(&f, 6, "10.0.0.2", "10.0.0.1", 0, 20, 0);
+	tcp(&f, 40005, 40006, ACK, 0);
+	run(&f, true);
+	assert_int_equal(nrecs, 3);
+	assert_int_equal(recs[2].flags, CONN_FLAG_MIDSTREAM);
+	assert_int_equal(recs[2].direction, CONN_DIR_INGRESS);
+	addr_is(recs[2].src_addr, 4, "10.0.0.1");
+	assert_int_equal(recs[2].src_port, 40006);
+	assert_int_equal(recs[2].resp_packets, 1);
 }
 
 static void test_gso_accounting(void **state)
@@ -383,24 +479,118 @@ static void test_gso_accounting(void **state)
 	assert_int_equal(recs[1].orig_bytes, 20 + 20 + 100);
 }
 
-static void test_icmp_echo_is_one_flow(void **state)
+/* One ICMP message of 8 header bytes plus payload from src to dst. */
+static void icmp_msg(bool egress, uint8_t type, uint8_t code, uint16_t id, size_t payload)
 {
 	struct frame f;
-	uint8_t req[8] = {8, 0, 0, 0, 0x12, 0x34, 0, 1}, rep[8] = {0, 0, 0, 0, 0x12, 0x34, 0, 1};
+	uint8_t h[8] = {type, code, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, 0, 1}, z[64] = {0};
 
+	eth(&f, 0, 0x0800);
+	ipv4(&f, 1, egress ? "10.0.0.2" : "10.0.0.1", egress ? "10.0.0.1" : "10.0.0.2", 0,
+	     8 + payload, 0);
+	put(&f, h, sizeof(h));
+	put(&f, z, payload);
+	run(&f, egress);
+}
+
+static void test_icmp_echo_sessions(void **state)
+{
 	(void)state;
-	eth(&f, 0, 0x0800);
-	ipv4(&f, 1, "10.0.0.2", "10.0.0.1", 0, 8, 0);
-	put(&f, req, sizeof(req));
-	run(&f, true);
-	eth(&f, 0, 0x0800);
-	ipv4(&f, 1, "10.0.0.1", "10.0.0.2", 0, 8, 0);
-	put(&f, rep, sizeof(rep));
-	run(&f, false);
+	icmp_msg(true, 8, 0, 0x1234, 0);
+	icmp_msg(false, 0, 0, 0x1234, 0);
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(recs[0].protocol, 1);
 	assert_int_equal(recs[0].src_port, 0);
-	assert_int_equal(recs[0].dst_port, 8 << 8);
+	assert_int_equal(recs[0].dst_port, 0);
+	assert_int_equal(recs[0].icmp_type, 8);
+	assert_int_equal(recs[0].icmp_code, 0);
+	assert_int_equal(recs[0].icmp_id, 0x1234);
+
+	/* a second ping session to the same peer: another identifier, another flow */
+	icmp_msg(true, 8, 0, 0x1235, 0);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].icmp_id, 0x1235);
+
+	/* an error is a flow of its own, keyed by type and code, no identifier */
+	icmp_msg(false, 3, 3, 0, 28);
+	assert_int_equal(nrecs, 3);
+	assert_int_equal(recs[2].direction, CONN_DIR_INGRESS);
+	assert_int_equal(recs[2].icmp_type, 3);
+	assert_int_equal(recs[2].icmp_code, 3);
+	assert_int_equal(recs[2].icmp_id, 0);
+	assert_int_equal(recs[2].dst_port, 0);
+}
+
+/* IPv4 UDP datagram of 3 fragments from the cell, each fragment `per` payload bytes. */
+static void test_ipv4_fragments(void **state)
+{
+	struct frame f;
+	struct flow_key k;
+	struct flow_value v;
+	uint8_t z[200] = {0};
+
+	(void)state;
+	eth(&f, 0, 0x0800);
+	ipv4(&f, 17, "10.0.0.2", "10.0.0.1", 0, 8 + 192, 0x2000); /* MF, offset 0 */
+	f.b[14 + 5] = 7; /* IP id 7 */
+	udp(&f, 40000, 9000, 192);
+	run(&f, true);
+	for (int i = 1; i <= 2; i++) {
+		eth(&f, 0, 0x0800);
+		ipv4(&f, 17, "10.0.0.2", "10.0.0.1", 0, 200,
+		     (uint16_t)((i == 1 ? 0x2000 : 0) | (i * 200 / 8)));
+		f.b[14 + 5] = 7;
+		put(&f, z, 200);
+		run(&f, true);
+	}
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].dst_port, 9000);
+	only_flow(&k, &v);
+	assert_int_equal(v.packets[0], 3);
+	assert_int_equal(v.bytes[0], 3 * 220);
+	assert_int_equal(counter(FLOW_COUNTER_FRAG_UNMATCHED), 0);
+
+	/* a later fragment of a datagram whose first fragment was never seen */
+	eth(&f, 0, 0x0800);
+	ipv4(&f, 17, "10.0.0.2", "10.0.0.1", 0, 200, 25);
+	f.b[14 + 5] = 8;
+	put(&f, z, 200);
+	run(&f, true);
+	assert_int_equal(counter(FLOW_COUNTER_FRAG_UNMATCHED), 1);
+	assert_int_equal(counter(FLOW_COUNTER_PACKETS), 4);
+	only_flow(&k, &v);
+	assert_int_equal(v.packets[0], 3);
+}
+
+static void test_ipv6_fragments(void **state)
+{
+	struct frame f;
+	struct flow_key k;
+	struct flow_value v;
+	uint8_t first[8] = {58, 0, 0, 0x01, 0, 0, 0, 9}; /* ICMPv6, offset 0, M, id 9 */
+	uint8_t later[8] = {58, 0, 0, 0x20, 0, 0, 0, 9}; /* offset 4 (32 bytes), last */
+	uint8_t echo[8] = {128, 0, 0, 0, 0x00, 0x42, 0, 1}, z[64] = {0};
+
+	(void)state;
+	eth(&f, 0, 0x86DD);
+	ipv6(&f, 44, "fd00::2", "fd00::1", 8 + 8 + 24);
+	put(&f, first, sizeof(first));
+	put(&f, echo, sizeof(echo));
+	put(&f, z, 24);
+	run(&f, true);
+	eth(&f, 0, 0x86DD);
+	ipv6(&f, 44, "fd00::2", "fd00::1", 8 + 40);
+	put(&f, later, sizeof(later));
+	put(&f, z, 40);
+	run(&f, true);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].protocol, 58);
+	assert_int_equal(recs[0].icmp_type, 128);
+	assert_int_equal(recs[0].icmp_id, 0x42);
+	only_flow(&k, &v);
+	assert_int_equal(v.packets[0], 2);
+	assert_int_equal(v.bytes[0], 40 + 40 + 40 + 48);
+	assert_int_equal(counter(FLOW_COUNTER_FRAG_UNMATCHED), 0);
 }
 
 int main(void)
@@ -411,8 +601,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_ip_and_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_fin_close_linger_and_reopen, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rst_linger_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_midstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gso_accounting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_echo_is_one_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_echo_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_fragments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_fragments, setup, teardown),
 	};
 	struct flowaudit_bpf *probe;
 	const char *req = getenv("FLOWAUDIT_REQUIRE_BPF");
