@@ -5,6 +5,8 @@
  */
 #include "conntrack.h"
 
+#include "packet_rules.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +42,30 @@ struct conntrack {
 	uint64_t unique_opened;
 };
 
+/*
+ * The normalised key. ICMP flows without ports are keyed by their echo
+ * identifier or their type and code, as the tc program keys them
+ * (bpf/packet_rules.h), so two ping sessions to one peer are two flows here
+ * too.
+ */
 static void make_key(const struct fa_event *ev, struct ct_key *k)
 {
+	uint16_t sport = ev->src_port, dport = ev->dst_port;
 	memset(k, 0, sizeof(*k));
 	k->family = ev->family;
 	k->protocol = ev->protocol;
 	k->deltas = ev->counts_are_deltas ? 1 : 0;
+	if (ev->icmp_fields)
+		pkt_icmp_key_ports(ev->protocol, ev->icmp_type, ev->icmp_code, ev->icmp_id, &sport,
+				   &dport);
 	int c = memcmp(ev->src.b, ev->dst.b, 16);
-	bool src_first = c < 0 || (c == 0 && ev->src_port <= ev->dst_port);
+	bool src_first = c < 0 || (c == 0 && sport <= dport);
 	const struct fa_addr *lo = src_first ? &ev->src : &ev->dst;
 	const struct fa_addr *hi = src_first ? &ev->dst : &ev->src;
 	memcpy(k->lo_addr, lo->b, 16);
 	memcpy(k->hi_addr, hi->b, 16);
-	k->lo_port = src_first ? ev->src_port : ev->dst_port;
-	k->hi_port = src_first ? ev->dst_port : ev->src_port;
+	k->lo_port = src_first ? sport : dport;
+	k->hi_port = src_first ? dport : sport;
 }
 
 static uint64_t hash_key(const struct ct_key *k)

@@ -2,6 +2,7 @@
 /* Kernel record decoders; see decode.h. */
 #include "decode.h"
 
+#include "packet_rules.h"
 #include "fa_names.h"
 
 #include <errno.h>
@@ -139,6 +140,7 @@ void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 	ev->last_seen_kns = (int64_t)rec->last_seen_ns;
 	ev->closed_kns = (int64_t)rec->closed_ns;
 	ev->flags = rec->flags;
+	ev->icmp_fields = pkt_is_icmp(rec->protocol);
 	ev->icmp_type = rec->icmp_type;
 	ev->icmp_code = rec->icmp_code;
 	ev->icmp_id = rec->icmp_id;
@@ -148,8 +150,9 @@ void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 
 /*
  * A v2 record is a v3 record without the v3 fields: no close time (0, so the
- * store falls back to the last packet), no flags, no ICMP fields (v2 kept an
- * ICMP flow's type and code in dst_port, which stays as it was).
+ * store falls back to the last packet), no flags, no echo identifier. v2 kept
+ * an ICMP flow's type and code in dst_port (src_port 0): they move to the ICMP
+ * fields, and the flow has no ports, as in v3.
  */
 void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev)
 {
@@ -163,6 +166,12 @@ void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev)
 	v3.close_reason = rec->close_reason;
 	v3.src_port = rec->src_port;
 	v3.dst_port = rec->dst_port;
+	if (pkt_is_icmp(rec->protocol)) {
+		v3.icmp_type = (uint8_t)(rec->dst_port >> 8);
+		v3.icmp_code = (uint8_t)rec->dst_port;
+		v3.src_port = 0;
+		v3.dst_port = 0;
+	}
 	memcpy(v3.src_addr, rec->src_addr, sizeof(v3.src_addr));
 	memcpy(v3.dst_addr, rec->dst_addr, sizeof(v3.dst_addr));
 	v3.orig_packets = rec->orig_packets;

@@ -50,9 +50,19 @@ struct fa_event {
 	int64_t last_seen_kns;
 	int64_t closed_kns; /* FA_EVENT_CLOSED: when the close was decided; 0 = unknown (v2) */
 	uint8_t flags; /* CONN_FLAG_* of a v3 record */
-	uint8_t icmp_type; /* ICMP/ICMPv6: the flow's first type and code, echo identifier */
+	/*
+	 * ICMP/ICMPv6 from the built-in program (v2, v3) and NFLOG: the flow has
+	 * no ports (src_port and dst_port are 0 and stored as NULL); it is keyed
+	 * and stored by its first type and code and its echo identifier
+	 * (bpf/packet_rules.h). False for v1 records, whose ports stay as sent.
+	 */
+	bool icmp_fields;
+	uint8_t icmp_type;
 	uint8_t icmp_code;
 	uint16_t icmp_id;
+	/* NFLOG: the packet's place among IP fragments (enum pkt_frag) and its fragment id. */
+	uint8_t frag;
+	uint32_t frag_id;
 	const char *reason_code; /* static string, FA_REASON_* */
 	const char *source; /* static string: "ebpf_v1", "ebpf_v2", "nflog", "sweep", ... */
 	/* NFLOG only; empty string = none. */

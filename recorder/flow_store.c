@@ -13,6 +13,8 @@
 #include "fa_version.h"
 
 #include "conn_common.h"
+#include "conn_record_v3.h"
+#include "packet_rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,10 +96,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr, "
 		"orig_port,"
 		" resp_addr, resp_port, state, opened_at, last_seen_at, closed_at, close_reason,"
-		" orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen)"
+		" orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen, icmp_type, "
+		"icmp_code,"
+		" icmp_id, midstream)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19)",
+		" ?18, ?19, ?20, ?21, ?22, ?23)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
@@ -116,10 +120,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" events_written, flows_opened, flows_closed, duplicate_opens, orphan_closes,"
 		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
 		"slowest_commit_us,"
-		" nflog_lost, nflog_nonconforming, daemon_drops)"
+		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19, ?20)",
+		" ?18, ?19, ?20, ?21)",
 };
 
 struct flow_store {
@@ -390,6 +394,15 @@ static void bind_flow_state(sqlite3_stmt *s, const struct op_update *u, int stat
 	bind_counter(s, counters_i + 3, u->resp_bytes, u->bytes_known);
 }
 
+/* A port column: NULL for ICMP flows of the built-in program and NFLOG (they have none). */
+static void bind_port(sqlite3_stmt *s, int i, const struct fa_event *ev, uint16_t port)
+{
+	if (ev->icmp_fields)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int(s, i, port);
+}
+
 static int apply_flow_insert(struct flow_store *st, const struct store_op *op, bool orphan)
 {
 	const struct fa_event *ev = &op->u.ev;
@@ -406,7 +419,7 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 		.closed = orphan,
 		.reason = ev->close_reason,
 		.last_seen_at = ev->last_seen_kns + off,
-		.closed_at = ev->last_seen_kns + off,
+		.closed_at = (ev->closed_kns ? ev->closed_kns : ev->last_seen_kns) + off,
 	};
 	if (op->merged)
 		state = op->upd;
@@ -416,12 +429,19 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 	sqlite3_bind_int(s, 4, ev->protocol);
 	sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 6, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, ev->src_port);
+	bind_port(s, 7, ev, ev->src_port);
 	sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 9, ev->dst_port);
+	bind_port(s, 9, ev, ev->dst_port);
 	sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
 	bind_flow_state(s, &state, 10, 14, 13, 12, 15);
 	sqlite3_bind_int(s, 19, orphan ? 0 : 1);
+	if (ev->icmp_fields) {
+		sqlite3_bind_int(s, 20, ev->icmp_type);
+		sqlite3_bind_int(s, 21, ev->icmp_code);
+		if (pkt_icmp_is_echo(ev->protocol, ev->icmp_type))
+			sqlite3_bind_int(s, 22, ev->icmp_id);
+	}
+	sqlite3_bind_int(s, 23, (ev->flags & CONN_FLAG_MIDSTREAM) ? 1 : 0);
 	return step_reset(s);
 }
 
@@ -442,9 +462,9 @@ static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 	sqlite3_bind_int(s, 10, ev->family);
 	sqlite3_bind_int(s, 11, ev->protocol);
 	sqlite3_bind_blob(s, 12, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 13, ev->src_port);
+	bind_port(s, 13, ev, ev->src_port);
 	sqlite3_bind_blob(s, 14, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(s, 15, ev->dst_port);
+	bind_port(s, 15, ev, ev->dst_port);
 	bind_counter(s, 16, ev->orig_packets + ev->resp_packets, true);
 	bind_counter(s, 17, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
 	sqlite3_bind_int64(s, 18, ev->first_seen_kns);
@@ -484,7 +504,7 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 				   h->nflog_overruns,  h->store_failures,
 				   st->commits + 1,    st->slowest_commit_us,
 				   h->nflog_lost,      h->nflog_nonconforming,
-				   h->daemon_drops};
+				   h->daemon_drops,    h->frag_unmatched};
 	sqlite3_bind_int64(s, 1, st->run_pk);
 	sqlite3_bind_int64(s, 2, op->u.health.at);
 	sqlite3_bind_int(s, 3, op->u.health.final);

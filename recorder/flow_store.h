@@ -56,6 +56,7 @@ struct store_health {
 	uint64_t nflog_lost;
 	uint64_t nflog_nonconforming;
 	uint64_t daemon_drops;
+	uint64_t frag_unmatched; /* later IP fragments attributed to no flow (kernel + NFLOG) */
 	uint64_t store_failures;
 	uint64_t commits;
 	uint64_t slowest_commit_us;

@@ -8,41 +8,22 @@
  * extension-header walk is bounded. A frame that cannot be decoded is
  * returned with the reason, for the loop to keep in `rejects`.
  *
+ * Headers are walked and keyed by the rules of bpf/packet_rules.h, which the
+ * tc program applies too, so one packet gets one key from either source.
  * Packets that are not the first fragment carry no transport header: they
- * decode with ports 0 (the protocol is still known).
+ * decode with ports 0 and their fragment id, and the recorder attributes them
+ * to their first fragment's flow (frag_match.h).
  */
 #include "nflog_frame.h"
 
 #include "conn_common.h"
 #include "fa_names.h"
+#include "packet_rules.h"
 
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <string.h>
-
-/* More IPv6 extension headers than this is not a packet anyone sends. */
-#define IPV6_MAX_EXT_HEADERS 16
-
-enum {
-	IPPROTO_NUM_ICMP = 1,
-	IPPROTO_NUM_TCP = 6,
-	IPPROTO_NUM_UDP = 17,
-	IPPROTO_NUM_DCCP = 33,
-	IPPROTO_NUM_HOPOPTS = 0,
-	IPPROTO_NUM_ROUTING = 43,
-	IPPROTO_NUM_FRAGMENT = 44,
-	IPPROTO_NUM_ESP = 50,
-	IPPROTO_NUM_AH = 51,
-	IPPROTO_NUM_ICMPV6 = 58,
-	IPPROTO_NUM_NONE = 59,
-	IPPROTO_NUM_DSTOPTS = 60,
-	IPPROTO_NUM_SCTP = 132,
-	IPPROTO_NUM_MOBILITY = 135,
-	IPPROTO_NUM_UDPLITE = 136,
-	IPPROTO_NUM_HIP = 139,
-	IPPROTO_NUM_SHIM6 = 140,
-};
 
 static uint16_t rd_be16(const uint8_t *p)
 {
@@ -172,30 +153,27 @@ static const char *proto_label(unsigned proto)
 }
 
 /*
- * Ports from the transport header at p[off..end). first_fragment false: no
- * header here (a later fragment), ports stay 0.
+ * Ports, or ICMP type, code and echo identifier, from the transport header at
+ * p[off..end) (bpf/packet_rules.h). A later fragment has no header here: the
+ * loop attributes it to its first fragment's flow (frag_match.h).
  */
-static int parse_l4(const uint8_t *p, size_t off, size_t end, bool first_fragment,
+static int parse_l4(const uint8_t *p, size_t off, size_t end, struct fa_event *ev,
 		    struct l3_info *l3, char *err, size_t errlen)
 {
 	size_t need;
-	if (!first_fragment)
-		return 0;
-	switch (l3->protocol) {
-	case IPPROTO_NUM_TCP:
-	case IPPROTO_NUM_UDP:
-	case IPPROTO_NUM_UDPLITE:
-	case IPPROTO_NUM_SCTP:
-	case IPPROTO_NUM_DCCP:
-		need = 4;
-		break;
-	case IPPROTO_NUM_ICMP:
-	case IPPROTO_NUM_ICMPV6:
-		need = 2;
-		break;
-	default:
+	if (ev->frag == PKT_FRAG_LATER) {
+		ev->icmp_fields = pkt_is_icmp(l3->protocol) != 0; /* no ports either way */
 		return 0;
 	}
+	if (pkt_has_ports(l3->protocol))
+		need = 4;
+	else if (pkt_is_icmp(l3->protocol))
+		need = 2; /* type and code; an echo's identifier follows (checked below) */
+	else
+		return 0;
+	if (off <= end && end - off >= 2 && pkt_is_icmp(l3->protocol) &&
+	    pkt_icmp_is_echo(l3->protocol, p[off]))
+		need = 6;
 	if (off > end || end - off < need) {
 		snprintf(err, errlen,
 			 "NFLOG packet: %s header cut short (%zu of %zu bytes captured)",
@@ -205,10 +183,13 @@ static int parse_l4(const uint8_t *p, size_t off, size_t end, bool first_fragmen
 	if (need == 4) {
 		l3->src_port = rd_be16(p + off);
 		l3->dst_port = rd_be16(p + off + 2);
-	} else {
-		l3->src_port = 0;
-		l3->dst_port = (uint16_t)((unsigned)p[off] << 8 | p[off + 1]);
+		return 0;
 	}
+	ev->icmp_fields = true;
+	ev->icmp_type = p[off];
+	ev->icmp_code = p[off + 1];
+	if (need == 6)
+		ev->icmp_id = rd_be16(p + off + 4);
 	return 0;
 }
 
@@ -241,10 +222,11 @@ static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 	l3->total_len = total;
 	fa_addr_from_v4_bytes(p + 12, &ev->src);
 	fa_addr_from_v4_bytes(p + 16, &ev->dst);
-	bool first_fragment = (rd_be16(p + 6) & 0x1fff) == 0;
+	ev->frag = (uint8_t)pkt_ipv4_frag(rd_be16(p + 6));
+	ev->frag_id = rd_be16(p + 4);
 	/* Bytes past the total length are link padding, not transport header. */
 	size_t end = total < cap ? total : cap;
-	return parse_l4(p, ihl, end, first_fragment, l3, err, errlen);
+	return parse_l4(p, ihl, end, ev, l3, err, errlen);
 }
 
 static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct l3_info *l3,
@@ -263,51 +245,25 @@ static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 	fa_addr_from_v6_bytes(p + 24, &ev->dst);
 	l3->total_len = 40 + payload;
 	/* A zero payload length with a hop-by-hop header is a jumbogram: use what we have. */
-	size_t end = payload == 0 && p[6] == IPPROTO_NUM_HOPOPTS ? cap
-		     : 40 + payload < cap			 ? 40 + payload
-								 : cap;
-	unsigned nh = p[6];
+	size_t end = payload == 0 && p[6] == PKT_PROTO_HOPOPTS ? cap
+		     : 40 + payload < cap		       ? 40 + payload
+							       : cap;
+	uint8_t nh = p[6];
 	size_t off = 40;
-	bool first_fragment = true;
-	for (int hops = 0;; hops++) {
-		size_t hdr_len;
-		if (hops > IPV6_MAX_EXT_HEADERS) {
+	/* The walk of bpf/packet_rules.h: at most PKT_IPV6_MAX_EXT_HEADERS headers. */
+	for (int hops = 0; pkt_ipv6_ext_len(nh, 0) != 0; hops++) {
+		if (hops == PKT_IPV6_MAX_EXT_HEADERS) {
 			snprintf(err, errlen, "NFLOG packet: more than %d IPv6 extension headers",
-				 IPV6_MAX_EXT_HEADERS);
+				 PKT_IPV6_MAX_EXT_HEADERS);
 			return -EINVAL;
 		}
-		switch (nh) {
-		case IPPROTO_NUM_HOPOPTS:
-		case IPPROTO_NUM_ROUTING:
-		case IPPROTO_NUM_DSTOPTS:
-		case IPPROTO_NUM_MOBILITY:
-		case IPPROTO_NUM_HIP:
-		case IPPROTO_NUM_SHIM6:
-		case IPPROTO_NUM_FRAGMENT:
-		case IPPROTO_NUM_AH:
-			break;
-		default:
-			/* A transport protocol, ESP or no-next-header: the walk ends. */
-			l3->protocol = (uint8_t)nh;
-			if (nh == IPPROTO_NUM_ESP || nh == IPPROTO_NUM_NONE)
-				return 0;
-			return parse_l4(p, off, end, first_fragment, l3, err, errlen);
-		}
-		if (off > end || end - off < 8) {
+		if (off > end || end - off < PKT_IPV6_EXT_MIN_LEN) {
 			snprintf(err, errlen,
 				 "NFLOG packet: IPv6 extension header %u at offset %zu cut short",
 				 nh, off);
 			return -EINVAL;
 		}
-		if (nh == IPPROTO_NUM_FRAGMENT) {
-			hdr_len = 8;
-			if ((rd_be16(p + off + 2) & 0xfff8) != 0)
-				first_fragment = false;
-		} else if (nh == IPPROTO_NUM_AH) {
-			hdr_len = ((size_t)p[off + 1] + 2) * 4;
-		} else {
-			hdr_len = ((size_t)p[off + 1] + 1) * 8;
-		}
+		size_t hdr_len = pkt_ipv6_ext_len(nh, p[off + 1]);
 		if (end - off < hdr_len) {
 			snprintf(err, errlen,
 				 "NFLOG packet: IPv6 extension header %u at offset %zu (%zu bytes) "
@@ -315,14 +271,18 @@ static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 				 nh, off, hdr_len, end);
 			return -EINVAL;
 		}
+		if (nh == PKT_PROTO_FRAGMENT) {
+			ev->frag = (uint8_t)pkt_ipv6_frag(rd_be16(p + off + 2));
+			ev->frag_id = (uint32_t)rd_be16(p + off + 4) << 16 | rd_be16(p + off + 6);
+		}
 		nh = p[off];
 		off += hdr_len;
-		if (!first_fragment) {
-			/* A later fragment: what follows is payload, not headers. */
-			l3->protocol = (uint8_t)nh;
-			return 0;
-		}
+		if (ev->frag == PKT_FRAG_LATER)
+			break; /* what follows is payload, not headers */
 	}
+	/* A transport protocol, ESP or no-next-header: the walk ends. */
+	l3->protocol = nh;
+	return parse_l4(p, off, end, ev, l3, err, errlen);
 }
 
 static uint8_t hook_direction(unsigned hook)

@@ -105,8 +105,9 @@ size_t nflog_frame_build(uint8_t *out, size_t cap, const struct nflog_frame_hdr 
 /*
  * Decode a frame into *ev: an opened event (clock boottime, counts are deltas:
  * one packet of IP-total-length bytes, reason nflog_match, source "nflog") with
- * the packet's addresses, protocol and ports (ICMP: type << 8 | code as the
- * destination port, as v2 records), the direction from the hook (output,
+ * the packet's addresses, protocol and ports (ICMP: no ports; type, code and
+ * echo identifier in the ICMP fields), its fragment position and id, keyed by
+ * the rules of bpf/packet_rules.h, the direction from the hook (output,
  * postrouting, forward: egress; prerouting, input, ingress: ingress; an
  * explicit direction word in the prefix wins), decision and nft_rule_ref from
  * the prefix. Never reads outside buf[0..len). 0, or -EINVAL with a one-line

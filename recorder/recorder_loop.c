@@ -11,9 +11,11 @@
 #include "decode.h"
 #include "fa_exit.h"
 #include "fa_time.h"
+#include "packet_rules.h"
 #include "replay_frame.h"
 #include "replay_writer.h"
 #ifdef FLOWAUDIT_WITH_NFLOG
+#include "frag_match.h"
 #include "nflog_frame.h"
 #endif
 
@@ -58,6 +60,10 @@ struct recorder {
 	unsigned ticks;
 	bool pull_done[RECORDER_MAX_SOURCES];
 	int64_t replay_now[2]; /* latest record time per enum fa_clock (replay) */
+#ifdef FLOWAUDIT_WITH_NFLOG
+	struct frag_match *frags; /* NFLOG later fragments -> their first fragment's flow */
+	uint64_t nflog_frag_unmatched;
+#endif
 };
 
 static void arm_timer(int fd, int64_t ns, bool periodic)
@@ -99,8 +105,10 @@ static void handle_event(struct recorder *r, const struct fa_event *ev)
 		break;
 	case CT_CLOSE:
 		r->h.flows_closed++;
+		/* closed_at is when the close was decided (v3), else the last packet (v2) */
 		count_store_failure(r, flow_store_queue_update(st, flow, true, ev->close_reason,
-							       ev->last_seen_kns));
+							       ev->closed_kns ? ev->closed_kns
+									      : ev->last_seen_kns));
 		conntrack_remove(r->ct, flow);
 		break;
 	case CT_ORPHAN_CLOSE:
@@ -152,6 +160,8 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 	case REPLAY_KIND_NFLOG:
 		if (nflog_frame_decode(data, len, &ev, why, sizeof(why)))
 			return reject(r, source, why, data, len);
+		if (!frag_match_apply(r->frags, &ev))
+			r->nflog_frag_unmatched++; /* kept as its own decision: a logged deny stays */
 		break;
 #endif
 	case RAW_KIND_TRUNCATED:
@@ -246,6 +256,7 @@ static void fill_health(struct recorder *r)
 		sum.daemon_drops += c.daemon_drops;
 		sum.nflog_lost += c.nflog_lost;
 		sum.nflog_nonconforming += c.nflog_nonconforming;
+		sum.frag_unmatched += c.frag_unmatched;
 	}
 	r->h.ring_drops = sum.ring_drops;
 	r->h.table_full = sum.table_full;
@@ -253,6 +264,10 @@ static void fill_health(struct recorder *r)
 	r->h.daemon_drops = sum.daemon_drops;
 	r->h.nflog_lost = sum.nflog_lost;
 	r->h.nflog_nonconforming = sum.nflog_nonconforming;
+	r->h.frag_unmatched = sum.frag_unmatched;
+#ifdef FLOWAUDIT_WITH_NFLOG
+	r->h.frag_unmatched += r->nflog_frag_unmatched;
+#endif
 }
 
 static void commit(struct recorder *r)
@@ -338,8 +353,9 @@ static void sweep_local(struct recorder *r, bool all)
 		if (!all) {
 			if (f->kernel_tracked && !r->setup->replay)
 				continue; /* the kernel flow table's sweep closes it */
-			int64_t idle = f->protocol == 6 ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
-							: (int64_t)r->opts->udp_idle_s * NS_PER_S;
+			int64_t idle = f->protocol == PKT_PROTO_TCP
+					       ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
+					       : (int64_t)r->opts->udp_idle_s * NS_PER_S;
 			if (clock_now(r, f->clock) - f->last_seen_kns < idle)
 				continue;
 		}
@@ -570,7 +586,14 @@ int recorder_loop_run(const struct recorder_setup *setup)
 		.tick_fd = -1,
 	};
 	r.ct = conntrack_new();
-	int rc = r.ct ? setup_fds(&r) : -ENOMEM;
+	int rc = r.ct ? 0 : -ENOMEM;
+#ifdef FLOWAUDIT_WITH_NFLOG
+	r.frags = frag_match_new();
+	if (!r.frags)
+		rc = -ENOMEM;
+#endif
+	if (rc == 0)
+		rc = setup_fds(&r);
 	if (rc < 0) {
 		fprintf(stderr, "flowrec: setting up the event loop: %s\n", strerror(-rc));
 		r.exit_code = FA_EXIT_INTERNAL;
@@ -600,6 +623,9 @@ int recorder_loop_run(const struct recorder_setup *setup)
 out:
 	record_buf_free(&r.buf);
 	conntrack_free(r.ct);
+#ifdef FLOWAUDIT_WITH_NFLOG
+	frag_match_free(r.frags);
+#endif
 	const int fds[] = {r.epfd, r.sigfd, r.batch_fd, r.tick_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)

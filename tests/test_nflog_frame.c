@@ -19,7 +19,9 @@
 #include "conntrack.h"
 #include "conn_record_v2.h"
 #include "fa_names.h"
+#include "frag_match.h"
 #include "nflog_frame.h"
+#include "packet_rules.h"
 
 #include <errno.h>
 #include <linux/netfilter.h>
@@ -203,6 +205,7 @@ static void test_ipv4_icmp_and_fragment(void **state)
 	size_t n = ipv4_packet(pkt, 1, V4_CELL, V4_PEER, 0, 0, 8, 84);
 	pkt[20] = 8; /* echo request */
 	pkt[21] = 0;
+	put16(pkt + 24, 0x4242); /* identifier */
 	struct frame f;
 	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "icmp deny ", pkt, n);
 	struct fa_event ev;
@@ -210,10 +213,27 @@ static void test_ipv4_icmp_and_fragment(void **state)
 	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
 	assert_int_equal(ev.protocol, 1);
 	assert_int_equal(ev.src_port, 0);
-	assert_int_equal(ev.dst_port, 8 << 8);
+	assert_int_equal(ev.dst_port, 0);
+	assert_true(ev.icmp_fields);
+	assert_int_equal(ev.icmp_type, 8);
+	assert_int_equal(ev.icmp_code, 0);
+	assert_int_equal(ev.icmp_id, 0x4242);
+	assert_int_equal(ev.frag, PKT_FRAG_NONE);
+	/* An echo cut before its identifier is refused, as the tc program refuses it. */
+	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "icmp deny ", pkt, 24);
+	expect_reject(&f, "icmp header cut short (4 of 6");
+	/* An error message: type and code, no identifier. */
+	pkt[20] = 3;
+	pkt[21] = 1;
+	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "icmp deny ", pkt, 22);
+	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev.icmp_type, 3);
+	assert_int_equal(ev.icmp_code, 1);
+	assert_int_equal(ev.icmp_id, 0);
 
 	/* A later fragment: no transport header, ports 0, even with no bytes after IP. */
 	n = ipv4_packet(pkt, 17, V4_CELL, V4_PEER, 0, 0, 0, 1500);
+	put16(pkt + 4, 77); /* IP id */
 	put16(pkt + 6, 185); /* fragment offset 185 * 8 */
 	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "frag deny ", pkt, n);
 	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
@@ -221,6 +241,8 @@ static void test_ipv4_icmp_and_fragment(void **state)
 	assert_int_equal(ev.src_port, 0);
 	assert_int_equal(ev.dst_port, 0);
 	assert_int_equal(ev.orig_bytes, 1500);
+	assert_int_equal(ev.frag, PKT_FRAG_LATER);
+	assert_int_equal(ev.frag_id, 77);
 }
 
 /* IPv6 header with next header nh and payload length payload. */
@@ -291,7 +313,9 @@ static void test_ipv6_extension_headers(void **state)
 	make_frame(&f, 6, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "r deny ", pkt, 64);
 	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
 	assert_int_equal(ev.protocol, 58);
-	assert_int_equal(ev.dst_port, 128 << 8);
+	assert_int_equal(ev.dst_port, 0);
+	assert_true(ev.icmp_fields);
+	assert_int_equal(ev.icmp_type, 128);
 }
 
 static void test_prefix_convention(void **state)
@@ -465,6 +489,8 @@ static void test_hostile_frames_rejected(void **state)
 		v6[41 + 8 * i] = 0;
 	}
 	make_frame(&f, 6, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "r deny ", v6, 120);
+	expect_reject(&f, "more than 8 IPv6 extension headers");
+	make_frame(&f, 6, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "r deny ", v6, 80);
 	expect_reject(&f, "cut short");
 	uint8_t many[40 + 8 * 20] = {0};
 	ipv6_header(many, 60, 8 * 20, V6_CELL, V6_PEER);
@@ -477,7 +503,7 @@ static void test_hostile_frames_rejected(void **state)
 	struct fa_event ev;
 	char err[160] = "";
 	assert_int_equal(decode_exact(big, bl, &ev, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "more than 16 IPv6 extension headers"));
+	assert_non_null(strstr(err, "more than 8 IPv6 extension headers"));
 }
 
 /* Decoding every truncation and many random mutations of valid frames never over-reads. */
@@ -571,6 +597,88 @@ static void test_conntrack_one_decision_per_attempt(void **state)
 	conntrack_free(ct);
 }
 
+/* Fragments of one NFLOG-logged datagram: the later ones join the first one's flow. */
+static void test_fragments_join_their_flow(void **state)
+{
+	(void)state;
+	struct frag_match *fm = frag_match_new();
+	struct conntrack *ct = conntrack_new();
+	assert_non_null(fm);
+	assert_non_null(ct);
+	uint8_t pkt[64];
+	struct frame f;
+	struct fa_event ev;
+	char err[160];
+	enum ct_outcome out;
+	struct ct_flow *flow = NULL;
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n = ipv4_packet(pkt, 17, V4_CELL, V4_PEER, 40000, 9999, i == 0 ? 8 : 0,
+				       i == 2 ? 1000 : 1500);
+		put16(pkt + 4, 4711);
+		put16(pkt + 6, (uint16_t)((i < 2 ? 0x2000 : 0) | (i * 185)));
+		make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "u deny ", pkt, n);
+		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+		assert_int_equal(ev.frag, i == 0 ? PKT_FRAG_FIRST : PKT_FRAG_LATER);
+		assert_true(frag_match_apply(fm, &ev));
+		assert_int_equal(ev.src_port, 40000);
+		assert_int_equal(ev.dst_port, 9999);
+		flow = conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, i == 0 ? CT_NEW_FLOW : CT_DUPLICATE_OPEN);
+	}
+	assert_int_equal(flow->orig_packets, 3);
+	assert_int_equal(flow->orig_bytes, 1500 + 1500 + 1000);
+
+	/* Another datagram id, or the same one too late: unmatched, ports left 0. */
+	size_t n = ipv4_packet(pkt, 17, V4_CELL, V4_PEER, 0, 0, 0, 1000);
+	put16(pkt + 4, 4712);
+	put16(pkt + 6, 185);
+	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "u deny ", pkt, n);
+	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+	assert_false(frag_match_apply(fm, &ev));
+	assert_int_equal(ev.dst_port, 0);
+	put16(pkt + 4, 4711);
+	make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "u deny ", pkt, n);
+	assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+	ev.first_seen_kns += (int64_t)PKT_FRAG_TRACK_NS + 1;
+	assert_false(frag_match_apply(fm, &ev));
+	frag_match_free(fm);
+	conntrack_free(ct);
+}
+
+/* ping -c3 X; ping -c2 X: two identifiers, two flows, each opened once. */
+static void test_conntrack_icmp_sessions(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	assert_non_null(ct);
+	uint8_t pkt[64];
+	struct frame f;
+	struct fa_event ev;
+	char err[160];
+	enum ct_outcome out;
+	const uint16_t ids[] = {0x100, 0x100, 0x100, 0x200, 0x200};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		size_t n = ipv4_packet(pkt, 1, V4_CELL, V4_PEER, 0, 0, 8, 84);
+		pkt[20] = 8;
+		put16(pkt + 24, ids[i]);
+		make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "p deny ", pkt, n);
+		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+		conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, i == 0 || i == 3 ? CT_NEW_FLOW : CT_DUPLICATE_OPEN);
+		/* the reply joins its request's flow */
+		size_t m = ipv4_packet(pkt, 1, V4_PEER, V4_CELL, 0, 0, 8, 84);
+		pkt[20] = 0;
+		put16(pkt + 24, ids[i]);
+		make_frame(&f, 4, NF_INET_LOCAL_IN, NFLOG_VERDICT_HINT_DROP, "p deny ", pkt, m);
+		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
+		conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, CT_DUPLICATE_OPEN);
+	}
+	assert_int_equal(conntrack_count(ct), 2);
+	assert_int_equal(conntrack_unique_opened(ct), 2);
+	conntrack_free(ct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +692,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_frames_rejected),
 		cmocka_unit_test(test_never_over_reads),
 		cmocka_unit_test(test_conntrack_one_decision_per_attempt),
+		cmocka_unit_test(test_fragments_join_their_flow),
+		cmocka_unit_test(test_conntrack_icmp_sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
