@@ -2,7 +2,11 @@
 /*
  * flowq flows: the connection-tracking rows (one per connection), with state,
  * close reason, counters of both directions and duration (closed_at, or the
- * last packet while open, minus opened_at).
+ * last packet while open, minus opened_at). closed_at is when the close was
+ * decided (the FIN/RST, the idle sweep, the run's end); last_seen_at is the
+ * flow's last packet (packets during a TCP close's linger count). ICMP flows
+ * show their type, code and echo identifier instead of ports; midstream marks
+ * a TCP flow continued without its SYN.
  */
 #include "commands.h"
 
@@ -14,10 +18,11 @@
 #include <string.h>
 
 static const char *const flow_keys[] = {
-	"cell_id",    "run_id",		 "flow_id",   "state",	     "close_reason", "direction",
-	"protocol",   "protocol_number", "orig_addr", "orig_port",   "resp_addr",    "resp_port",
-	"opened_at",  "last_seen_at",	 "closed_at", "duration_ns", "orig_packets", "resp_packets",
-	"orig_bytes", "resp_bytes",	 "open_seen",
+	"cell_id",     "run_id",       "flow_id",	  "state",	  "close_reason",
+	"direction",   "protocol",     "protocol_number", "orig_addr",	  "orig_port",
+	"resp_addr",   "resp_port",    "opened_at",	  "last_seen_at", "closed_at",
+	"duration_ns", "orig_packets", "resp_packets",	  "orig_bytes",	  "resp_bytes",
+	"open_seen",   "icmp_type",    "icmp_code",	  "icmp_id",	  "midstream",
 };
 
 enum {
@@ -42,13 +47,18 @@ enum {
 	K_ORIG_BYTES,
 	K_RESP_BYTES,
 	K_OPEN_SEEN,
+	K_ICMP_TYPE,
+	K_ICMP_CODE,
+	K_ICMP_ID,
+	K_MIDSTREAM,
 	K_COUNT,
 };
 
 static const uint8_t flow_table_cols[] = {
-	K_OPENED_AT,	K_CELL,		K_RUN,	      K_STATE,	    K_CLOSE_REASON, K_DIRECTION,
-	K_PROTOCOL,	K_ORIG_ADDR,	K_ORIG_PORT,  K_RESP_ADDR,  K_RESP_PORT,    K_DURATION,
-	K_ORIG_PACKETS, K_RESP_PACKETS, K_ORIG_BYTES, K_RESP_BYTES,
+	K_OPENED_AT,  K_CELL,	   K_RUN,	   K_STATE,	   K_CLOSE_REASON,
+	K_DIRECTION,  K_PROTOCOL,  K_ORIG_ADDR,	   K_ORIG_PORT,	   K_RESP_ADDR,
+	K_RESP_PORT,  K_DURATION,  K_ORIG_PACKETS, K_RESP_PACKETS, K_ORIG_BYTES,
+	K_RESP_BYTES, K_ICMP_TYPE, K_ICMP_CODE,	   K_MIDSTREAM,
 };
 
 static const struct fq_schema flow_schema = {
@@ -111,6 +121,10 @@ static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 	v[K_ORIG_BYTES] = fq_col_value(st, FQ_FL_ORIG_BYTES);
 	v[K_RESP_BYTES] = fq_col_value(st, FQ_FL_RESP_BYTES);
 	v[K_OPEN_SEEN] = fq_v_bool(sqlite3_column_int(st, FQ_FL_OPEN_SEEN) != 0);
+	v[K_ICMP_TYPE] = fq_col_value(st, FQ_FL_ICMP_TYPE);
+	v[K_ICMP_CODE] = fq_col_value(st, FQ_FL_ICMP_CODE);
+	v[K_ICMP_ID] = fq_col_value(st, FQ_FL_ICMP_ID);
+	v[K_MIDSTREAM] = fq_v_bool(sqlite3_column_int(st, FQ_FL_MIDSTREAM) != 0);
 	return 0;
 }
 

@@ -84,7 +84,8 @@ static const struct {
 	[FQ_Q_FLOWS] = {"SELECT r.cell_id, r.run_id, f.flow_id, f.state, f.close_reason,"
 			" f.direction, f.family, f.protocol, f.orig_addr, f.orig_port,"
 			" f.resp_addr, f.resp_port, f.opened_at, f.last_seen_at, f.closed_at,"
-			" f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, f.open_seen"
+			" f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, f.open_seen,"
+			" f.icmp_type, f.icmp_code, f.icmp_id, f.midstream"
 			" FROM flows AS f JOIN runs AS r ON r.run_pk = f.run_pk",
 			" ORDER BY f.opened_at, f.flow_id", flow_clauses, true},
 	[FQ_Q_RUNS] = {"SELECT r.cell_id, r.run_id, r.started_at, r.ended_at, r.end_status,"
@@ -100,7 +101,7 @@ static const struct {
 			 " h.decoded, h.rejected, h.events_written, h.ring_drops, h.table_full,"
 			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
 			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us,"
-			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops"
+			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched"
 			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
