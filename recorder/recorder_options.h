@@ -16,6 +16,18 @@ enum source_mode {
 	SOURCE_MODE_AUTO,
 };
 
+/*
+ * TCP idle timeout default: 2 h 4 min, the least a NAT may keep an idle
+ * established connection (RFC 5382, REQ-5), just above the 2 h of Linux TCP
+ * keepalives. nf_conntrack keeps established entries 5 days and relies on
+ * table pressure; here a connection idle longer is not split into an invented
+ * one: its next packet continues it as a midstream flow (see
+ * docs/design-notes.md).
+ */
+#define TCP_IDLE_DEFAULT_S 7440
+#define FA_STR_(x) #x
+#define FA_STR(x) FA_STR_(x)
+
 struct recorder_options {
 	const char *db;
 	const char *cell;
@@ -34,7 +46,7 @@ struct recorder_options {
 	const char *issuer_kid;
 	const char *correlation_id;
 	const char *bpf_object;
-	uint32_t tcp_idle_s;
+	uint32_t tcp_idle_s; /* default TCP_IDLE_DEFAULT_S */
 	uint32_t udp_idle_s;
 	const char *user;
 	const char *tee;

@@ -13,9 +13,11 @@
 #include <cmocka.h>
 
 #include "conn_record_v2.h"
+#include "decode.h"
 #include "fa_db.h"
 #include "fa_exit.h"
 #include "fa_names.h"
+#include "fa_version.h"
 #include "flow_store.h"
 
 #include <stdio.h>
@@ -247,6 +249,139 @@ static void test_rejects_health_and_end(void **state)
 	flow_store_close(st2);
 }
 
+/* A v3 record through the decoder's mapping, into tracking and the store, as the loop does. */
+static void apply_v3(struct fixture *fx, const struct conn_record_v3 *rec)
+{
+	struct fa_event ev;
+	enum ct_outcome out;
+	conn_v3_to_event(rec, &ev);
+	struct ct_flow *f = conntrack_record(fx->ct, &ev, &out);
+	assert_non_null(f);
+	if (out == CT_NEW_FLOW) {
+		assert_int_equal(flow_store_queue_open(fx->st, f, &ev), 0);
+	} else {
+		assert_int_equal(out, CT_CLOSE);
+		assert_int_equal(
+			flow_store_queue_update(fx->st, f, true, ev.close_reason, ev.closed_kns),
+			0);
+		conntrack_remove(fx->ct, f);
+	}
+}
+
+static void v3_icmp_echo(struct conn_record_v3 *r, uint16_t id)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = CONN_KIND_OPENED;
+	r->family = 4;
+	r->protocol = 1;
+	r->icmp_type = 8;
+	r->icmp_id = id;
+	r->src_addr[0] = 10;
+	r->dst_addr[0] = 192;
+	r->orig_packets = 1;
+	r->orig_bytes = 84;
+	r->first_seen_ns = r->last_seen_ns = 1000;
+}
+
+/* ICMP rows carry no ports; type, code and identifier have columns; midstream and closed_at. */
+static void test_icmp_identity_midstream_and_close_time(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn_record_v3 r;
+	v3_icmp_echo(&r, 0x100);
+	apply_v3(fx, &r);
+	v3_icmp_echo(&r, 0x200); /* a second ping session to the same peer */
+	apply_v3(fx, &r);
+	memset(&r, 0, sizeof(r));
+	r.kind = CONN_KIND_OPENED;
+	r.family = 4;
+	r.protocol = 6;
+	r.flags = CONN_FLAG_MIDSTREAM;
+	r.src_addr[0] = 10;
+	r.dst_addr[0] = 192;
+	r.src_port = 40000;
+	r.dst_port = 443;
+	r.resp_packets = 1;
+	r.first_seen_ns = r.last_seen_ns = 2000;
+	apply_v3(fx, &r);
+	r.kind = CONN_KIND_CLOSED;
+	r.close_reason = CONN_CLOSE_TCP_FIN;
+	r.last_seen_ns = 9000; /* the linger's last packet */
+	r.closed_ns = 5000; /* the final ACK */
+	apply_v3(fx, &r);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events WHERE protocol = 1 AND "
+				       "src_port IS NULL AND dst_port IS NULL"),
+			 2);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE protocol = 1 AND "
+				       "orig_port IS NULL AND resp_port IS NULL AND icmp_type = 8 "
+				       "AND icmp_code = 0 AND icmp_id IN (256, 512)"),
+			 2);
+	assert_int_equal(count(fx->db,
+			       "SELECT count(*) FROM flows WHERE protocol = 6 AND "
+			       "midstream = 1 AND resp_port = 443 AND icmp_type IS NULL AND "
+			       "closed_at = 5000 + 2000 AND last_seen_at = 9000 + 2000"),
+			 1);
+}
+
+/* A database written before migration 003 upgrades: ICMP "ports" move to their columns. */
+static void test_migration_moves_icmp_ports(void **state)
+{
+	(void)state;
+	char path[64], err[512];
+	sqlite3 *db = NULL;
+	snprintf(path, sizeof(path), "/tmp/flowaudit-mig-%d.db", getpid());
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_string_equal(fa_migrations[0].name, "001_initial");
+	assert_int_equal(sqlite3_exec(db, fa_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA application_id=%d; PRAGMA user_version=1;"
+		 "INSERT INTO runs (run_pk, cell_id, run_id, started_at, source, recorder_version,"
+		 " mono_offset_ns, boot_offset_ns) VALUES (1, 'c', 'r', 1, 'ebpf', 'old', 0, 0);"
+		 "INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr,"
+		 " orig_port, resp_addr, resp_port, state, opened_at, last_seen_at) VALUES"
+		 " (4294967297, 1, 4, 1, 'egress', x'00', 0, x'01', 2048, 'open', 1, 1),"
+		 " (4294967298, 1, 4, 1, 'egress', x'00', 0, x'01', 2048, 'open', 1, 1);"
+		 "INSERT INTO flow_events (event_id, run_pk, seq, flow_id, source, direction,"
+		 " decision, reason_code, family, protocol, src_addr, src_port, dst_addr, dst_port,"
+		 " first_seen_kns, observed_at) VALUES"
+		 " (4294967297, 1, 1, 4294967297, 'ebpf_v2', 'egress', 'allow', 'x', 4, 1, x'00',"
+		 " 0, x'01', 2048, 1, 1),"
+		 " (4294967298, 1, 2, 4294967298, 'ebpf_v1', 'egress', 'allow', 'x', 4, 1, x'00',"
+		 " 0, x'01', 2048, 1, 1);",
+		 FA_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	db = NULL;
+	assert_int_equal(fa_db_open_writer(path, FA_DB_DURABILITY_NORMAL, &db, err, sizeof(err)),
+			 0);
+	assert_int_equal(count(db, "PRAGMA user_version"), fa_db_schema_version());
+	assert_int_equal(count(db, "SELECT count(*) FROM flows WHERE flow_id = 4294967297 AND "
+				   "icmp_type = 8 AND icmp_code = 0 AND resp_port IS NULL AND "
+				   "orig_port IS NULL AND midstream = 0"),
+			 1);
+	assert_int_equal(count(db, "SELECT count(*) FROM flow_events WHERE seq = 1 AND "
+				   "dst_port IS NULL AND src_port IS NULL"),
+			 1);
+	/* v1 keeps the seed's rule: the record's dst_port as is */
+	assert_int_equal(count(db, "SELECT count(*) FROM flows WHERE flow_id = 4294967298 AND "
+				   "resp_port = 2048 AND icmp_type IS NULL"),
+			 1);
+	assert_int_equal(count(db, "SELECT dst_port FROM flow_events WHERE seq = 2"), 2048);
+	assert_int_equal(count(db, "SELECT count(*) FROM pragma_table_info('health') WHERE "
+				   "name = 'frag_unmatched'"),
+			 1);
+	sqlite3_close(db);
+	char p[96];
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +394,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_busy_database_retries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_health_and_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_identity_midstream_and_close_time, setup,
+						teardown),
+		cmocka_unit_test(test_migration_moves_icmp_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.batch_events, 4096);
 	assert_int_equal(o.batch_ms, 200);
 	assert_false(o.durability_full);
-	assert_int_equal(o.tcp_idle_s, 300);
+	assert_int_equal(o.tcp_idle_s, 7440); /* RFC 5382: 2 h 4 min */
 	assert_int_equal(o.udp_idle_s, 60);
 	assert_int_equal(o.nflog_group, -1);
 	assert_false(o.iface_side_host);
