@@ -7,6 +7,8 @@ PACKAGES=(
 	libsqlite3-dev sqlite3 libbpf-dev libelf-dev zlib1g-dev bpftool libcbor-dev libmnl-dev
 	libcmocka-dev linux-libc-dev
 	iproute2 nftables kmod jq python3 python3-cbor2 time
+	# the conntrack oracle test (tests/e2e/test_conntrack_oracle.sh)
+	conntrack ethtool iputils-ping
 	# the Debian package (cpack: dpkg-shlibdeps), its fresh-root test, setpriv
 	dpkg-dev debootstrap util-linux
 )

@@ -41,6 +41,9 @@ if(FLOWAUDIT_WITH_BPF)
   flowaudit_e2e_test(e2e_ebpf_v1_object
     bash ${_e2e_dir}/test_ebpf_v1_object.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}"
          ${FLOWAUDIT_TEST_V1_OBJECT})
+  # flowrec against the kernel's own connection tracker, flow by flow.
+  flowaudit_e2e_test(e2e_conntrack_oracle
+    bash ${_e2e_dir}/test_conntrack_oracle.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}")
   flowaudit_e2e_test(e2e_ebpf_errors
     bash ${_e2e_dir}/test_ebpf_errors.sh $<TARGET_FILE:flowrec>)
 else()
