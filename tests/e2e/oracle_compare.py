@@ -31,6 +31,7 @@ the relation the test expects, printed as one table row; the exit status is
 import sqlite3
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from oracle_peer import PORTS  # noqa: E402
 
