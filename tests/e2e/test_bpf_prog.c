@@ -432,12 +432,10 @@ static void test_tcp_midstream(void **state)
 	assert_int_equal(recs[1].dst_port, 22);
 
 	/* a remembered direction wins over the ports */
-	struct flow_key k = {.family = 4, .protocol = 6, .port_lo = 40005, .port_hi = 40006};
+	struct flow_key k = {.family = 4, .protocol = 6, .port_lo = 40006, .port_hi = 40005};
 	struct flow_memory m = {.orig_is_lo = 1, .direction = CONN_DIR_INGRESS};
 	inet_pton(AF_INET, "10.0.0.1", k.addr_lo); /* the peer, the originator: lo side */
 	inet_pton(AF_INET, "10.0.0.2", k.addr_hi);
-	k.port_lo = 40006;
-	k.port_hi = 40005;
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.FLOW_MEMORY), &k, &m, BPF_ANY),
 			 0);
 	eth(&f, 0, 0x0800);
