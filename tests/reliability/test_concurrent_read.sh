@@ -26,7 +26,10 @@ DB=$T/c.db
 "$FLOWREC" --db "$DB" --cell c1 --run load --replay "$T/in.bin" --batch-events $BATCH --quiet &
 pid=$!
 REL_PIDS+=("$pid")
-rel_wait_until 20 test -s "$DB-wal" || rel_fail "flowrec did not start writing"
+# Started means the schema is committed: a -wal with frames can still hold the
+# creating transaction, and a reader then sees an empty, unstamped file.
+rel_wait_until 20 sh -c "[ \"\$(sqlite3 -readonly '$DB' 'PRAGMA user_version' 2>/dev/null)\" -gt 0 ] 2>/dev/null" ||
+	rel_fail "flowrec did not start writing"
 
 exports=0 snaps=0 wal_peak=0 max_seen=0
 for ((i = 0; i < 100000; i++)); do
