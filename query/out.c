@@ -15,8 +15,9 @@ void fq_out_init(struct fq_out *o, int fd, bool hashing)
 	o->err = 0;
 	o->bytes = 0;
 	o->len = 0;
-	if (hashing)
-		fq_sha256_init(&o->sha);
+	o->sha = (struct fa_sha256){0};
+	if (hashing && fa_sha256_init(&o->sha))
+		o->err = -ENOMEM;
 }
 
 static void drain(struct fq_out *o)
@@ -39,7 +40,7 @@ void fq_out_write(struct fq_out *o, const void *p, size_t n)
 	if (o->err || n == 0)
 		return;
 	if (o->hashing)
-		fq_sha256_update(&o->sha, p, n);
+		fa_sha256_update(&o->sha, p, n);
 	o->bytes += n;
 	const unsigned char *in = p;
 	while (n) {
@@ -86,9 +87,16 @@ int fq_out_flush(struct fq_out *o)
 	return o->err;
 }
 
-void fq_out_digest(struct fq_out *o, char buf[FQ_SHA256_TEXT_LEN])
+int fq_out_digest(struct fq_out *o, char buf[FA_SHA256_TEXT_LEN])
 {
-	uint8_t d[FQ_SHA256_LEN];
-	fq_sha256_final(&o->sha, d);
-	fq_sha256_text(d, buf);
+	uint8_t d[FA_SHA256_LEN];
+	int rc = fa_sha256_final(&o->sha, d);
+	if (rc == 0)
+		fa_sha256_text(d, buf);
+	return rc;
+}
+
+void fq_out_release(struct fq_out *o)
+{
+	fa_sha256_free(&o->sha);
 }

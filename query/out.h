@@ -8,7 +8,7 @@
 #ifndef FLOWQ_OUT_H
 #define FLOWQ_OUT_H
 
-#include "sha256.h"
+#include "fa_hash.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,12 +21,16 @@ struct fq_out {
 	bool hashing;
 	int err; /* 0 or the first -errno */
 	uint64_t bytes; /* bytes accepted so far */
-	struct fq_sha256 sha;
+	struct fa_sha256 sha;
 	size_t len;
 	unsigned char buf[FQ_OUT_BUF];
 };
 
-/* Prepare o to write to fd (not owned); hash the bytes when hashing is true. */
+/*
+ * Prepare o to write to fd (not owned); hash the bytes when hashing is true.
+ * If the hash cannot be set up, o starts in the sticky error -ENOMEM.
+ * fq_out_release frees what hashing holds.
+ */
 void fq_out_init(struct fq_out *o, int fd, bool hashing);
 /* Append n bytes. */
 void fq_out_write(struct fq_out *o, const void *p, size_t n);
@@ -38,7 +42,12 @@ void fq_out_byte(struct fq_out *o, unsigned char c);
 void fq_out_printf(struct fq_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write out the buffer. Returns 0 or the sticky -errno. */
 int fq_out_flush(struct fq_out *o);
-/* After a successful flush: the digest of every byte written, as "sha256:<hex>". */
-void fq_out_digest(struct fq_out *o, char buf[FQ_SHA256_TEXT_LEN]);
+/*
+ * After a successful flush: the digest of every byte written, as
+ * "sha256:<hex>". Returns 0, or -EIO when libcrypto failed (buf unset).
+ */
+int fq_out_digest(struct fq_out *o, char buf[FA_SHA256_TEXT_LEN]);
+/* Free the hash state; safe after fq_out_digest and when not hashing. */
+void fq_out_release(struct fq_out *o);
 
 #endif

@@ -88,7 +88,7 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		fd = atomic.fd;
 	}
 	enum fq_format format = fq_format_resolve(cli->format, fd);
-	out = malloc(sizeof(*out));
+	out = calloc(1, sizeof(*out)); /* zeroed: fq_out_release is safe before init */
 	vals = calloc(spec->schema->n, sizeof(*vals));
 	if (!out || !vals) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -162,8 +162,12 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		goto fail;
 	}
 	if (cli->digest) {
-		char text[FQ_SHA256_TEXT_LEN];
-		fq_out_digest(out, text);
+		char text[FA_SHA256_TEXT_LEN];
+		if (fq_out_digest(out, text)) {
+			snprintf(err, sizeof(err), "--digest: libcrypto failed to hash the output");
+			exit_code = FA_EXIT_INTERNAL;
+			goto fail;
+		}
 		fprintf(stderr, "%s\n", text);
 	}
 	goto done;
@@ -177,6 +181,8 @@ done:
 	fq_dbset_close(&dbs);
 	fq_atomic_abort(&atomic);
 	free(vals);
+	if (out)
+		fq_out_release(out);
 	free(out);
 	return exit_code;
 }

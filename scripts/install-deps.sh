@@ -5,10 +5,12 @@ set -euo pipefail
 PACKAGES=(
 	build-essential cmake pkg-config clang llvm libclang-rt-14-dev clang-format
 	libsqlite3-dev sqlite3 libbpf-dev libelf-dev zlib1g-dev bpftool libcbor-dev libmnl-dev
-	libcmocka-dev linux-libc-dev
+	libcmocka-dev linux-libc-dev libssl-dev
 	iproute2 nftables kmod jq python3 python3-cbor2 time
 	# the conntrack oracle test (tests/e2e/test_conntrack_oracle.sh)
 	conntrack ethtool iputils-ping
+	# signed exports: keys made by the openssl CLI, checked by python3-cryptography
+	openssl python3-cryptography
 	# the Debian package (cpack: dpkg-shlibdeps), its fresh-root test, setpriv
 	dpkg-dev debootstrap util-linux
 )
