@@ -16,6 +16,11 @@ enum fa_exit {
 	FA_EXIT_NOT_FLOWAUDIT = 6, /* file is not a flowaudit database, or a newer schema */
 	FA_EXIT_IO = 7, /* output could not be written */
 	FA_EXIT_PRIVS = 8, /* privilege drop failed */
+	FA_EXIT_BAD_SIGNATURE = 9, /* flowq verify-export: the signature does not verify */
+	FA_EXIT_NOT_COSE = 10, /* file to check unreadable, or not a COSE_Sign1 flowq can check */
+	FA_EXIT_KEY_TYPE = 11, /* key is not Ed25519 or ECDSA P-256, or not the file's alg */
+	FA_EXIT_KEY_UNREADABLE = 12, /* key file unreadable, not a PEM key of the right kind,
+					encrypted without (or with a wrong) passphrase */
 	FA_EXIT_INTERNAL = 70,
 };
 

@@ -25,6 +25,8 @@ struct fq_command {
 	unsigned filters; /* fq_filter_bit mask accepted */
 	unsigned formats; /* 1 << enum fq_format accepted */
 	bool export_options; /* --output and --digest accepted */
+	bool signing; /* --key, --kid, --key-pass-file accepted (with --format cose-sign1) */
+	bool takes_file; /* one FILE argument and --pubkey, instead of --db */
 };
 
 struct fq_cli {
@@ -35,6 +37,11 @@ struct fq_cli {
 	struct fq_filters filters;
 	const char *output; /* --output FILE or NULL */
 	bool digest; /* --digest sha256 */
+	const char *key; /* --key KEY.pem (signing) */
+	const char *kid; /* --kid ID (signing) */
+	const char *key_pass_file; /* --key-pass-file FILE (signing) */
+	const char *pubkey; /* --pubkey PUB.pem (takes_file) */
+	const char *file; /* the FILE argument (takes_file) */
 };
 
 #define FQ_FMT_BIT(f) (1u << (f))

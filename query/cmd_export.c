@@ -2,6 +2,7 @@
 /* flowq export: NetworkFlowDecision records in any format; see flowq export --help. */
 #include "commands.h"
 
+#include "cose_writer.h"
 #include "decision.h"
 #include "export_row.h"
 #include "stream.h"
@@ -20,6 +21,17 @@ static int export_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 int fq_cmd_export(const struct fq_cli *cli)
 {
 	struct fq_export_scratch scratch = {0};
+	struct fq_cose_signer signer = {0};
+	if (cli->format == FQ_FMT_COSE_SIGN1) {
+		/* A bad key fails before any database is read. */
+		char err[1024];
+		int rc = fq_cose_signer_init(&signer, cli->key, cli->key_pass_file, cli->kid,
+					     cli->output, err, sizeof(err));
+		if (rc) {
+			fq_error(cli, "%s", err);
+			return -rc;
+		}
+	}
 	const struct fq_stream_spec spec = {
 		.kind = FQ_Q_EVENTS,
 		.count_kind = FQ_Q_EVENTS_COUNT,
@@ -27,8 +39,10 @@ int fq_cmd_export(const struct fq_cli *cli)
 		.schema = &fq_decision_schema,
 		.row = export_row,
 		.ctx = &scratch,
+		.signer = &signer,
 	};
 	int rc = fq_stream_run(cli, &spec);
+	fq_cose_signer_free(&signer);
 	fq_export_scratch_free(&scratch);
 	return rc;
 }

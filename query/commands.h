@@ -14,6 +14,7 @@ int fq_cmd_flows(const struct fq_cli *cli);
 int fq_cmd_summary(const struct fq_cli *cli);
 int fq_cmd_health(const struct fq_cli *cli);
 int fq_cmd_verify(const struct fq_cli *cli);
+int fq_cmd_verify_export(const struct fq_cli *cli);
 
 /* The sub-command table, terminated by a NULL name. */
 extern const struct fq_command fq_commands[];

@@ -17,6 +17,13 @@
 	"  3   database error: missing or unreadable file, corrupt pages, SQLite error\n"          \
 	"  6   not a flowaudit database, or a newer schema than this flowq understands\n"          \
 	"  7   output error: the output file or standard output could not be written\n"            \
+	"  9   verify-export: the signature does not verify\n"                                     \
+	"  10  verify-export: the file cannot be read, or is not a COSE_Sign1 flowq can\n"         \
+	"      check\n"                                                                            \
+	"  11  wrong key type: not Ed25519 or ECDSA P-256, or not the type the file's\n"           \
+	"      alg needs\n"                                                                        \
+	"  12  key unusable: unreadable, not a PEM key of the kind needed, encrypted\n"            \
+	"      without --key-pass-file, or a wrong passphrase\n"                                   \
 	"  70  internal error\n"
 
 #define DB_OPTION                                                                                  \
@@ -38,10 +45,13 @@ const char fq_help_main[] =
 	"  flowq runs    --db PATH [--db PATH ...] [--format table|json|ndjson] [filters]\n"
 	"  flowq export  --db PATH [--db PATH ...] [--format ndjson|json|cbor-seq|cbor|table]\n"
 	"                [--output FILE] [--digest sha256] [filters]\n"
+	"  flowq export  --db PATH [...] --format cose-sign1 --key KEY.pem [--kid ID]\n"
+	"                [--key-pass-file FILE] [--output FILE] [filters]\n"
 	"  flowq flows   --db PATH [...] [filters] [--format table|json|ndjson]\n"
 	"  flowq summary --db PATH [...] [filters] [--format table|json|ndjson]\n"
 	"  flowq health  --db PATH [...] [--cell ID] [--run ID] [--format table|json|ndjson]\n"
 	"  flowq verify  --db PATH [...] [--format table|json|ndjson]\n"
+	"  flowq verify-export --pubkey PUB.pem FILE\n"
 	"  flowq --help | --version\n"
 	"  flowq COMMAND --help\n"
 	"\n"
@@ -57,6 +67,7 @@ const char fq_help_main[] =
 	"  summary  top destinations by flows and bytes, denied destinations, protocols\n"
 	"  health   per run: loss counters and a verdict (ok, lost, no_health)\n"
 	"  verify   integrity and consistency checks\n"
+	"  verify-export  check the signature of a cose-sign1 export\n"
 	"\n"
 	"FILTERS (where a command accepts them; see its --help)\n"
 	"  --cell ID  --run ID  --since T  --until T  --dst CIDR  --port N\n"
@@ -77,6 +88,8 @@ static const char help_export[] =
 	"               [--since T] [--until T] [--dst CIDR] [--port N] [--proto NAME|NUM]\n"
 	"               [--decision allow|deny] [--direction egress|ingress]\n"
 	"               [--reason CODE] [--limit N]\n"
+	"  flowq export --db PATH [...] --format cose-sign1 --key KEY.pem [--kid ID]\n"
+	"               [--key-pass-file FILE] [--output FILE] [--digest sha256] [filters]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"  One record per recorded flow decision, in observed_at order, with the keys\n"
@@ -93,6 +106,9 @@ static const char help_export[] =
 	"                   cbor      one definite-length CBOR array (counted first,\n"
 	"                             in the same read transaction)\n"
 	"                   table     aligned columns for a terminal (a subset of keys)\n"
+	"                   cose-sign1  one COSE_Sign1 (RFC 9052, tag 18) whose payload\n"
+	"                             is exactly the cbor bytes of the same selection,\n"
+	"                             signed with --key (needs --key)\n"
 	"                   Default: table on a terminal, else ndjson. JSON is RFC 8259\n"
 	"                   with invalid UTF-8 replaced by U+FFFD; CBOR is RFC 8949\n"
 	"                   core deterministic (sorted keys, shortest integers).\n"
@@ -100,6 +116,16 @@ static const char help_export[] =
 	"                   fsync of the directory) instead of standard output\n"
 	"  --digest sha256  after a successful export print \"sha256:<hex>\" of exactly\n"
 	"                   the bytes exported, as one line on standard error\n"
+	"  --key KEY.pem    cose-sign1: the PEM private key that signs: Ed25519 (alg\n"
+	"                   EdDSA) or ECDSA P-256 (alg ES256, r||s signature); any\n"
+	"                   other type fails with exit 11\n"
+	"  --kid ID         cose-sign1: the kid of the protected header (1 to 1024\n"
+	"                   bytes). Default: the issuer_kid all selected records\n"
+	"                   share; without one (no records, a null, several) the\n"
+	"                   export fails and asks for --kid (exit 2)\n"
+	"  --key-pass-file FILE  cose-sign1: the passphrase of an encrypted KEY.pem is\n"
+	"                   the first line of FILE (a pipe works: <(...)); never on\n"
+	"                   the command line. Encrypted without it: exit 12\n"
 	"  --cell ID        only runs of this cell\n"
 	"  --run ID         only this run id\n"
 	"  --since T        observed_at >= T\n"
@@ -240,20 +266,49 @@ static const char help_verify[] =
 	"  -h, --help       this text\n"
 	"\n" EXIT_CODES;
 
+static const char help_verify_export[] =
+	"NAME\n"
+	"  flowq verify-export - check the signature of a signed export\n"
+	"\n"
+	"SYNOPSIS\n"
+	"  flowq verify-export --pubkey PUB.pem FILE\n"
+	"\n"
+	"DESCRIPTION\n"
+	"  FILE is a COSE_Sign1 written by flowq export --format cose-sign1: CBOR tag\n"
+	"  18 holding the protected header {1: alg, 3: 60, 4: kid}, an unprotected\n"
+	"  map, the payload (one CBOR array of NetworkFlowDecision maps) and a\n"
+	"  64-byte signature over the Sig_structure [\"Signature1\", protected, h'',\n"
+	"  payload] (RFC 9052 section 4.4). flowq checks the structure, that PUB.pem\n"
+	"  is the key type the alg needs (EdDSA: Ed25519, ES256: ECDSA P-256), the\n"
+	"  signature, and that the payload is one array of maps, then prints\n"
+	"    ok alg=EdDSA|ES256 kid=KID records=N\n"
+	"  KID is printed as is when it is printable ASCII, else as h'HEX'.\n"
+	"  FILE must be a regular file, unchanged while it is checked.\n"
+	"\n"
+	"OPTIONS\n"
+	"  --pubkey PUB.pem the signer's PEM public key (\"PUBLIC KEY\"). A private key\n"
+	"                   is refused (exit 12): verifying needs no secret; extract\n"
+	"                   the public key with openssl pkey -in KEY.pem -pubout\n"
+	"  -h, --help       this text\n"
+	"\n" EXIT_CODES;
+
 #define LISTING_FORMATS                                                                            \
 	(FQ_FMT_BIT(FQ_FMT_TABLE) | FQ_FMT_BIT(FQ_FMT_JSON) | FQ_FMT_BIT(FQ_FMT_NDJSON))
 #define RUN_FILTERS (FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_LIMIT)
 
 const struct fq_command fq_commands[] = {
-	{"runs", fq_cmd_runs, help_runs, RUN_FILTERS, LISTING_FORMATS, false},
+	{"runs", fq_cmd_runs, help_runs, RUN_FILTERS, LISTING_FORMATS, false, false, false},
 	{"export", fq_cmd_export, help_export, FQ_F_ALL,
-	 LISTING_FORMATS | FQ_FMT_BIT(FQ_FMT_CBOR_SEQ) | FQ_FMT_BIT(FQ_FMT_CBOR), true},
+	 LISTING_FORMATS | FQ_FMT_BIT(FQ_FMT_CBOR_SEQ) | FQ_FMT_BIT(FQ_FMT_CBOR) |
+		 FQ_FMT_BIT(FQ_FMT_COSE_SIGN1),
+	 true, true, false},
 	{"flows", fq_cmd_flows, help_flows,
 	 FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_DST | FQ_F_PORT | FQ_F_PROTO |
 		 FQ_F_DIRECTION | FQ_F_LIMIT,
-	 LISTING_FORMATS, false},
-	{"summary", fq_cmd_summary, help_summary, FQ_F_ALL, LISTING_FORMATS, false},
-	{"health", fq_cmd_health, help_health, RUN_FILTERS, LISTING_FORMATS, false},
-	{"verify", fq_cmd_verify, help_verify, 0, LISTING_FORMATS, false},
-	{NULL, NULL, NULL, 0, 0, false},
+	 LISTING_FORMATS, false, false, false},
+	{"summary", fq_cmd_summary, help_summary, FQ_F_ALL, LISTING_FORMATS, false, false, false},
+	{"health", fq_cmd_health, help_health, RUN_FILTERS, LISTING_FORMATS, false, false, false},
+	{"verify", fq_cmd_verify, help_verify, 0, LISTING_FORMATS, false, false, false},
+	{"verify-export", fq_cmd_verify_export, help_verify_export, 0, 0, false, false, true},
+	{NULL, NULL, NULL, 0, 0, false, false, false},
 };

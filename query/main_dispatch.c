@@ -14,8 +14,8 @@
 int fq_main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("flowq: missing command (runs, export, flows, summary, health, verify; "
-		      "see flowq --help)\n",
+		fputs("flowq: missing command (runs, export, flows, summary, health, verify, "
+		      "verify-export; see flowq --help)\n",
 		      stderr);
 		return FA_EXIT_USAGE;
 	}
@@ -41,7 +41,7 @@ int fq_main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"flowq: unknown command '%.64s' (expected runs, export, flows, summary, "
-		"health or verify; see flowq --help)\n",
+		"health, verify or verify-export; see flowq --help)\n",
 		name);
 	return FA_EXIT_USAGE;
 }

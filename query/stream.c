@@ -102,7 +102,8 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		exit_code = FA_EXIT_USAGE;
 		goto fail;
 	}
-	if (format == FQ_FMT_CBOR) {
+	writer.signer = spec->signer;
+	if (fq_format_counted(format)) {
 		rc = count_rows(cli, &dbs, spec, &expected, err, sizeof(err));
 		if (rc) {
 			exit_code = -rc;
@@ -114,9 +115,14 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		exit_code = -rc;
 		goto fail;
 	}
-	if (fq_merge_init(&merge, st, dbs.n, spec->key_col) || fq_writer_begin(&writer, expected)) {
+	if (fq_merge_init(&merge, st, dbs.n, spec->key_col)) {
 		snprintf(err, sizeof(err), "out of memory");
 		exit_code = FA_EXIT_INTERNAL;
+		goto fail;
+	}
+	rc = fq_writer_begin(&writer, expected);
+	if (rc) {
+		exit_code = fq_writer_failure(&writer, rc, err, sizeof(err));
 		goto fail;
 	}
 	fq_progress_init(&progress);
@@ -143,7 +149,11 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		fq_progress_tick(&progress);
 	}
 	fq_progress_done(&progress);
-	fq_writer_end(&writer);
+	rc = fq_writer_end(&writer);
+	if (rc) {
+		exit_code = fq_writer_failure(&writer, rc, err, sizeof(err));
+		goto fail;
+	}
 	rc = fq_out_flush(out);
 	if (rc) {
 		snprintf(err, sizeof(err), "%s: write failed: %s",
@@ -151,7 +161,7 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		exit_code = FA_EXIT_IO;
 		goto fail;
 	}
-	if (format == FQ_FMT_CBOR && writer.records != expected) {
+	if (fq_format_counted(format) && writer.records != expected) {
 		snprintf(err, sizeof(err), "internal error: counted %llu records, wrote %llu",
 			 (unsigned long long)expected, (unsigned long long)writer.records);
 		exit_code = FA_EXIT_INTERNAL;

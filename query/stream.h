@@ -26,6 +26,7 @@ struct fq_stream_spec {
 	 */
 	int (*row)(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *vals);
 	void *ctx;
+	const struct fq_cose_signer *signer; /* --format cose-sign1: key and kid (export) */
 };
 
 /* Run spec for the parsed command line. Returns an fa_exit code. */

@@ -3,15 +3,23 @@
 #include "writer.h"
 
 #include "cbor_writer.h"
+#include "cose_writer.h"
+#include "fa_exit.h"
 #include "json_writer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char *const format_names[] = {
-	[FQ_FMT_AUTO] = "auto",	    [FQ_FMT_TABLE] = "table",	    [FQ_FMT_JSON] = "json",
-	[FQ_FMT_NDJSON] = "ndjson", [FQ_FMT_CBOR_SEQ] = "cbor-seq", [FQ_FMT_CBOR] = "cbor",
+	[FQ_FMT_AUTO] = "auto",
+	[FQ_FMT_TABLE] = "table",
+	[FQ_FMT_JSON] = "json",
+	[FQ_FMT_NDJSON] = "ndjson",
+	[FQ_FMT_CBOR_SEQ] = "cbor-seq",
+	[FQ_FMT_CBOR] = "cbor",
+	[FQ_FMT_COSE_SIGN1] = "cose-sign1",
 };
 
 int fq_format_parse(const char *text, enum fq_format *out)
@@ -28,6 +36,21 @@ int fq_format_parse(const char *text, enum fq_format *out)
 const char *fq_format_name(enum fq_format f)
 {
 	return format_names[f];
+}
+
+bool fq_format_counted(enum fq_format f)
+{
+	return f == FQ_FMT_CBOR || f == FQ_FMT_COSE_SIGN1;
+}
+
+int fq_writer_failure(const struct fq_writer *w, int rc, char *err, size_t errlen)
+{
+	if (!w->err[0]) {
+		snprintf(err, errlen, "out of memory");
+		return FA_EXIT_INTERNAL;
+	}
+	snprintf(err, errlen, "%s", w->err);
+	return -rc;
 }
 
 enum fq_format fq_format_resolve(enum fq_format f, int fd)
@@ -110,9 +133,12 @@ int fq_writer_init(struct fq_writer *w, enum fq_format f, struct fq_out *out,
 		return 0;
 	case FQ_FMT_CBOR_SEQ:
 	case FQ_FMT_CBOR:
+	case FQ_FMT_COSE_SIGN1:
 		if (!schema->cbor_order)
 			return -EINVAL;
-		w->ops = f == FQ_FMT_CBOR ? &cbor_ops : &cbor_seq_ops;
+		w->ops = f == FQ_FMT_CBOR	? &cbor_ops
+			 : f == FQ_FMT_CBOR_SEQ ? &cbor_seq_ops
+						: &fq_cose_sign1_ops;
 		return 0;
 	case FQ_FMT_TABLE:
 		w->ops = &fq_table_ops;

@@ -12,6 +12,11 @@
  * the records arrive. cbor-seq: RFC 8742, one CBOR map per record. cbor: one
  * definite-length array of maps (its head needs the count up front). table:
  * aligned columns for a terminal; widths come from the first rows.
+ * cose-sign1: the cbor bytes as the payload of one signed COSE_Sign1
+ * (cose_writer.h); it needs w->signer set before begin.
+ *
+ * begin and end return 0 or a negative number: a negative fa_exit code with
+ * the reason in w->err when w->err is set, else -ENOMEM.
  */
 #ifndef FLOWQ_WRITER_H
 #define FLOWQ_WRITER_H
@@ -26,9 +31,11 @@ enum fq_format {
 	FQ_FMT_NDJSON,
 	FQ_FMT_CBOR_SEQ,
 	FQ_FMT_CBOR,
+	FQ_FMT_COSE_SIGN1,
 };
 
 struct fq_writer;
+struct fq_cose_signer;
 
 struct fq_writer_ops {
 	int (*begin)(struct fq_writer *w, uint64_t count);
@@ -42,7 +49,9 @@ struct fq_writer {
 	struct fq_out *out;
 	const struct fq_schema *schema;
 	uint64_t records; /* records written so far */
-	void *priv; /* format state (table) */
+	void *priv; /* format state (table, cose-sign1) */
+	const struct fq_cose_signer *signer; /* cose-sign1: the key and the kid */
+	char err[512]; /* why begin or end failed, when they say so */
 };
 
 /* The table format's operations (table_writer.c). */
@@ -52,6 +61,13 @@ extern const struct fq_writer_ops fq_table_ops;
 int fq_format_parse(const char *text, enum fq_format *out);
 /* The --format name of f. */
 const char *fq_format_name(enum fq_format f);
+/* True when f writes one definite-length array, whose head needs the record count. */
+bool fq_format_counted(enum fq_format f);
+/*
+ * After begin or end returned rc != 0: the fa_exit code, with the one-line
+ * reason copied into err.
+ */
+int fq_writer_failure(const struct fq_writer *w, int rc, char *err, size_t errlen);
 /* FQ_FMT_AUTO resolved against the fd: table when it is a terminal, else ndjson. */
 enum fq_format fq_format_resolve(enum fq_format f, int fd);
 /*
@@ -64,7 +80,7 @@ int fq_writer_init(struct fq_writer *w, enum fq_format f, struct fq_out *out,
 int fq_writer_begin(struct fq_writer *w, uint64_t count);
 /* Write one record (schema->n values). Returns 0 or -ENOMEM. */
 int fq_writer_record(struct fq_writer *w, const struct fq_value *vals);
-/* Finish the output (closing bracket, table flush). Returns 0 or -errno. */
+/* Finish the output (closing bracket, table flush, signature). See above for errors. */
 int fq_writer_end(struct fq_writer *w);
 /* Release format state; safe on a zeroed writer. */
 void fq_writer_destroy(struct fq_writer *w);
