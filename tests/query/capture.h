@@ -31,6 +31,7 @@ static inline void capture_start(struct capture *c)
 static inline void capture_end(struct capture *c)
 {
 	fq_out_flush(&c->out);
+	fq_out_release(&c->out);
 	long n = lseek(fileno(c->f), 0, SEEK_END);
 	c->bytes = malloc((size_t)n + 1);
 	c->len = (size_t)pread(fileno(c->f), c->bytes, (size_t)n, 0);
