@@ -23,7 +23,7 @@
 	"  11  wrong key type: not Ed25519 or ECDSA P-256, or not the type the file's\n"           \
 	"      alg needs\n"                                                                        \
 	"  12  key unusable: unreadable, not a PEM key of the kind needed, encrypted\n"            \
-	"      without --key-pass-file, or a wrong passphrase\n"                                   \
+	"      without a passphrase file, or a wrong passphrase\n"                                 \
 	"  70  internal error\n"
 
 #define DB_OPTION                                                                                  \
@@ -43,13 +43,15 @@ const char fq_help_main[] =
 	"\n"
 	"SYNOPSIS\n"
 	"  flowq runs    --db PATH [--db PATH ...] [--format table|json|ndjson] [filters]\n"
-	"  flowq export  --db PATH [--db PATH ...] [--format ndjson|json|cbor-seq|cbor|table]\n"
+	"  flowq export  --db PATH [--db PATH ...] [--format "
+	"ndjson|json|cbor-seq|cbor|table]\n"
 	"                [--output FILE] [--digest sha256] [filters]\n"
 	"  flowq export  --db PATH [...] --format cose-sign1 --key KEY.pem [--kid ID]\n"
 	"                [--key-pass-file FILE] [--output FILE] [filters]\n"
 	"  flowq flows   --db PATH [...] [filters] [--format table|json|ndjson]\n"
 	"  flowq summary --db PATH [...] [filters] [--format table|json|ndjson]\n"
-	"  flowq health  --db PATH [...] [--cell ID] [--run ID] [--format table|json|ndjson]\n"
+	"  flowq health  --db PATH [...] [--cell ID] [--run ID] [--format "
+	"table|json|ndjson]\n"
 	"  flowq verify  --db PATH [...] [--format table|json|ndjson]\n"
 	"  flowq verify-export --pubkey PUB.pem FILE\n"
 	"  flowq --help | --version\n"
@@ -274,7 +276,7 @@ static const char help_verify_export[] =
 	"  flowq verify-export --pubkey PUB.pem FILE\n"
 	"\n"
 	"DESCRIPTION\n"
-	"  FILE is a COSE_Sign1 written by flowq export --format cose-sign1: CBOR tag\n"
+	"  FILE is a COSE_Sign1 written by flowq export in its cose-sign1 format: tag\n"
 	"  18 holding the protected header {1: alg, 3: 60, 4: kid}, an unprotected\n"
 	"  map, the payload (one CBOR array of NetworkFlowDecision maps) and a\n"
 	"  64-byte signature over the Sig_structure [\"Signature1\", protected, h'',\n"
@@ -282,7 +284,8 @@ static const char help_verify_export[] =
 	"  is the key type the alg needs (EdDSA: Ed25519, ES256: ECDSA P-256), the\n"
 	"  signature, and that the payload is one array of maps, then prints\n"
 	"    ok alg=EdDSA|ES256 kid=KID records=N\n"
-	"  KID is printed as is when it is printable ASCII, else as h'HEX'.\n"
+	"  KID is printed as is when it is printable ASCII without spaces, else as\n"
+	"  h'HEX'.\n"
 	"  FILE must be a regular file, unchanged while it is checked.\n"
 	"\n"
 	"OPTIONS\n"

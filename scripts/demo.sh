@@ -85,5 +85,10 @@ say "flowq health (loss accounting)"
 say "exports for the signing pipeline"
 "$FLOWQ" export --db "$DB" --format json --output "$OUT/decisions.json" --digest sha256
 "$FLOWQ" export --db "$DB" --format cbor-seq --output "$OUT/decisions.cbor" --digest sha256
+say "a signed export (COSE_Sign1, Ed25519) and its check"
+[ -f "$OUT/signer.pem" ] || openssl genpkey -algorithm ed25519 -out "$OUT/signer.pem"
+openssl pkey -in "$OUT/signer.pem" -pubout -out "$OUT/signer.pub"
+"$FLOWQ" export --db "$DB" --format cose-sign1 --key "$OUT/signer.pem" --output "$OUT/decisions.cose"
+"$FLOWQ" verify-export --pubkey "$OUT/signer.pub" "$OUT/decisions.cose"
 ls -l "$OUT"
 say "done: database and exports in $OUT"

@@ -10,7 +10,8 @@ from their option tables. Everything else is compared with it, both ways:
     both pages mention --version.
   * every option --help names is known to the parser (not "unknown option");
     for flowq, an option accepted by a command is in that command's --help and
-    one that is not accepted is not.
+    one that is not accepted is not (commands without --db, verify-export, are
+    given a FILE instead; options that only go with others get them).
   * EXIT STATUS of each page == the exit codes of --help (flowq: of every
     command's --help), all of them values of common/fa_exit.h; README.md's
     "Exit codes" == the codes of both tools.
@@ -137,7 +138,7 @@ if not rec_codes <= fa_exit_values():
 # ---------------------------------------------------------------- flowq
 rc, q_help, _ = run(FLOWQ, "--help")
 assert rc == 0, "flowq --help failed"
-commands = re.findall(r"^  (\w+)\s{2,}", q_help.split("COMMANDS\n", 1)[1].split("\n\n", 1)[0], re.M)
+commands = re.findall(r"^  ([\w-]+)\s{2,}", q_help.split("COMMANDS\n", 1)[1].split("\n\n", 1)[0], re.M)
 q_man = man_sections(man_text(os.path.join(SRC, "man/flowq.1")))
 same("flowq(1) command subsections vs flowq --help COMMANDS",
      [k[len("SS flowq "):] for k in q_man if k.startswith("SS flowq ")], commands)
@@ -150,7 +151,25 @@ SAMPLE = {
     "--cell": "c", "--run": "r", "--since": "1h", "--until": "1h", "--dst": "10.0.0.0/8",
     "--port": "1", "--proto": "tcp", "--decision": "allow", "--direction": "egress",
     "--reason": "x", "--limit": "1", "--help": None, "-h": None,
+    "--key": "k.pem", "--kid": "k", "--key-pass-file": "pass", "--pubkey": "k.pub",
 }
+# Options that only count together with others: given with those, so that a
+# refusal means the command does not take the option.
+COMPANIONS = {
+    "--key": ["--format", "cose-sign1"],
+    "--kid": ["--format", "cose-sign1", "--key", "k.pem"],
+    "--key-pass-file": ["--format", "cose-sign1", "--key", "k.pem"],
+    "--format cose-sign1": ["--key", "k.pem"],
+}
+
+
+def base_argv(c):
+    """flowq C and its inputs: --db for the database commands, a FILE for the others."""
+    if "--db" in cmd_opts[c]:
+        return [FLOWQ, c, "--db", missing_db]
+    return [FLOWQ, c, os.path.join(tmp, "missing.file")]
+
+
 cmd_opts = {}
 q_codes_man = man_exit_codes(q_man)
 all_q_opts = set(options_in(q_help))
@@ -172,11 +191,13 @@ for c in commands:
         if o not in SAMPLE:
             fail("no sample value for flowq option %s: add one to this test" % o)
             continue
-        argv = [FLOWQ, c, "--db", missing_db]
-        if o != "--db":
-            argv += [o] + ([SAMPLE[o]] if SAMPLE[o] is not None else [])
+        argv = base_argv(c)
+        if o == "--db" and "--db" not in argv:
+            argv += [o, missing_db]
+        elif o != "--db":
+            argv += [o] + ([SAMPLE[o]] if SAMPLE[o] is not None else []) + COMPANIONS.get(o, [])
         rc, out, err = run(*argv)
-        accepted = rc != 2  # 0 (help) or 3 (the database is missing): parsed
+        accepted = rc != 2  # 0 (help), 3 (database missing), 10 or 12 (file, key missing): parsed
         if accepted != (o in cmd_opts[c]):
             fail("flowq %s %s: parser %s it, --help %s it (%s)" % (
                 c, o, "accepts" if accepted else "refuses",
@@ -211,11 +232,11 @@ for c in commands:
 same("completion: flowrec -", complete("flowrec", FLOWREC, ["-"]), rec_opts)
 
 # Closed value sets: offered values are accepted, the others refused.
-FORMATS = ["table", "json", "ndjson", "cbor-seq", "cbor"]
+FORMATS = ["table", "json", "ndjson", "cbor-seq", "cbor", "cose-sign1"]
 for c in commands:
     offered = complete("flowq", FLOWQ, [c, "--format", ""])
     for f in FORMATS:
-        rc, _, err = run(FLOWQ, c, "--db", missing_db, "--format", f)
+        rc, _, err = run(*base_argv(c), "--format", f, *COMPANIONS.get("--format " + f, []))
         if (rc != 2) != (f in offered):
             fail("completion: flowq %s --format %s %s, parser: %s" % (
                 c, f, "offered" if f in offered else "not offered", err.strip() or "accepted"))
