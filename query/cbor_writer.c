@@ -19,7 +19,7 @@ void fq_cbor_text(struct fq_out *o, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t run = 0;
 	for (size_t i = 0; i < n;) {
-		size_t k = fq_utf8_seq_len(p + i, n - i);
+		size_t k = fa_utf8_seq_len(p + i, n - i);
 		if (k) {
 			i += k;
 			continue;

@@ -42,7 +42,7 @@ void fq_json_string(struct fq_out *o, const char *s, size_t n)
 			u[6] = '\0';
 			esc = u;
 		} else if (c >= 0x80) {
-			k = fq_utf8_seq_len(p + i, n - i);
+			k = fa_utf8_seq_len(p + i, n - i);
 			if (k == 0) {
 				esc = FQ_UTF8_REPLACEMENT;
 				k = 1;

@@ -61,7 +61,7 @@ static char *cell_text(const struct fq_value *v)
 	const unsigned char *p = (const unsigned char *)v->s;
 	size_t o = 0;
 	for (size_t i = 0; i < v->len;) {
-		size_t k = p[i] < 0x20 || p[i] == 0x7f ? 0 : fq_utf8_seq_len(p + i, v->len - i);
+		size_t k = p[i] < 0x20 || p[i] == 0x7f ? 0 : fa_utf8_seq_len(p + i, v->len - i);
 		if (k == 0) {
 			s[o++] = '?';
 			i++;
