@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "cose.h"
+#include "dbset.h"
 #include "fa_exit.h"
 #include "fa_time.h"
 
@@ -240,6 +241,10 @@ int fq_cli_parse(const struct fq_command *cmd, int argc, char **argv, struct fq_
 		return FA_EXIT_USAGE;
 	if (cli->ndb == 0) {
 		fq_error(cli, "--db: missing (expected --db PATH, once per cell database)");
+		return FA_EXIT_USAGE;
+	}
+	if (fq_dbset_check_distinct(cli->dbs, cli->ndb, err, sizeof(err))) {
+		fq_error(cli, "%s", err);
 		return FA_EXIT_USAGE;
 	}
 	return 0;

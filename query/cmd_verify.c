@@ -6,6 +6,9 @@
  *   foreign_keys   PRAGMA foreign_key_check finds nothing
  *   seq            every run's flow_events seq are exactly 1..N (no gap, no repeat)
  *   flow_refs      every flow_events.flow_id names an existing flows row
+ *   decision_ids   no two runs share (cell_id, run_id), in this database or in
+ *                  an earlier --db of the call: their decisions would export
+ *                  the same decision_id (with seq above, ids are then unique)
  * Exit FA_EXIT_VERIFY_FAILED when any check finds a problem. A file that is
  * not a flowaudit database at all is refused by the open, as elsewhere.
  */
@@ -14,6 +17,7 @@
 #include "dbset.h"
 #include "fa_db.h"
 #include "fa_exit.h"
+#include "fa_text.h"
 #include "fa_version.h"
 #include "out.h"
 #include "writer.h"
@@ -148,6 +152,105 @@ static void check_flow_refs(struct verifier *v)
 	report(v, "flow_refs", ok, ok ? "" : detail);
 }
 
+/* The (cell, run) pairs seen so far, as the decision_id prefix "<cell>:<run>" (encoded). */
+struct run_keys {
+	struct run_key {
+		char *key;
+		size_t db; /* index of the --db it came from */
+	} * k;
+	size_t n, cap;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct run_key *)a)->key, ((const struct run_key *)b)->key);
+}
+
+static char *encoded_component(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	size_t len = fa_id_component_encode(s ? s : "", s ? n : 0, NULL, 0) + 1;
+	char *out = malloc(len);
+	if (out)
+		fa_id_component_encode(s ? s : "", s ? n : 0, out, len);
+	return out;
+}
+
+/* Append this database's run keys to keys (db index db). false on a query or memory failure. */
+static bool collect_run_keys(struct verifier *v, struct run_keys *keys, size_t db, char *why,
+			     size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(v->db,
+				    "SELECT CAST(cell_id AS BLOB), CAST(run_id AS BLOB) FROM runs",
+				    -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *cell = encoded_component(st, 0), *run = encoded_component(st, 1);
+		char *key = cell && run ? malloc(strlen(cell) + strlen(run) + 2) : NULL;
+		if (key)
+			sprintf(key, "%s:%s", cell, run);
+		free(cell);
+		free(run);
+		if (keys->n == keys->cap) {
+			size_t cap = keys->cap ? 2 * keys->cap : 64;
+			struct run_key *p = realloc(keys->k, cap * sizeof(*p));
+			if (p) {
+				keys->k = p;
+				keys->cap = cap;
+			}
+		}
+		if (!key || keys->n == keys->cap) {
+			free(key);
+			snprintf(why, len, "out of memory");
+			sqlite3_finalize(st);
+			return false;
+		}
+		keys->k[keys->n++] = (struct run_key){key, db};
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		snprintf(why, len, "query failed: %s", sqlite3_errmsg(v->db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * decision_id is "<cell>:<run>:<seq>" with injective encoding, so ids are
+ * unique when (cell, run) pairs are (seq is checked per run above). Pairs are
+ * compared over the stored bytes, as the exporter encodes them.
+ */
+static void check_decision_ids(struct verifier *v, const struct fq_cli *cli, struct run_keys *keys,
+			       size_t db)
+{
+	char detail[512] = "";
+	if (!collect_run_keys(v, keys, db, detail, sizeof(detail))) {
+		report(v, "decision_ids", false, detail);
+		return;
+	}
+	qsort(keys->k, keys->n, sizeof(*keys->k), by_key);
+	unsigned bad = 0;
+	for (size_t i = 1; i < keys->n; i++) {
+		const struct run_key *a = &keys->k[i - 1], *b = &keys->k[i];
+		if (strcmp(a->key, b->key) != 0 || (a->db != db && b->db != db))
+			continue;
+		if (bad++ == 0) {
+			size_t other = a->db != db ? a->db : b->db;
+			if (other == db)
+				snprintf(detail, sizeof(detail),
+					 "run %.200s is recorded twice in this database; its "
+					 "decision_ids repeat",
+					 a->key);
+			else
+				snprintf(detail, sizeof(detail),
+					 "run %.200s is also in %.200s; exported together their "
+					 "decision_ids repeat",
+					 a->key, cli->dbs[other]);
+		}
+	}
+	report(v, "decision_ids", bad == 0, detail);
+}
+
 int fq_cmd_verify(const struct fq_cli *cli)
 {
 	struct fq_writer w = {0};
@@ -155,6 +258,7 @@ int fq_cmd_verify(const struct fq_cli *cli)
 	char err[1024];
 	int exit_code = FA_EXIT_OK;
 	unsigned problems = 0;
+	struct run_keys keys = {0};
 	if (!out)
 		return FA_EXIT_INTERNAL;
 	fq_out_init(out, STDOUT_FILENO, false);
@@ -176,6 +280,7 @@ int fq_cmd_verify(const struct fq_cli *cli)
 		check_foreign_keys(&v);
 		check_seq(&v);
 		check_flow_refs(&v);
+		check_decision_ids(&v, cli, &keys, i);
 		problems += v.problems;
 		fq_dbset_close(&one);
 	}
@@ -185,6 +290,9 @@ int fq_cmd_verify(const struct fq_cli *cli)
 	if (problems && exit_code == FA_EXIT_OK)
 		exit_code = FA_EXIT_VERIFY_FAILED;
 	fq_writer_destroy(&w);
+	for (size_t i = 0; i < keys.n; i++)
+		free(keys.k[i].key);
+	free(keys.k);
 	free(out);
 	return exit_code;
 }

@@ -7,6 +7,27 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+
+int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct stat a, b;
+	for (size_t i = 1; i < n; i++) {
+		if (stat(paths[i], &b) != 0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (stat(paths[j], &a) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
+				snprintf(err, errlen,
+					 "--db %s: the same file as --db %s (give each database "
+					 "once)",
+					 paths[i], paths[j]);
+				return -FA_EXIT_USAGE;
+			}
+		}
+	}
+	return 0;
+}
 
 int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *err, size_t errlen)
 {

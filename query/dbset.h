@@ -20,6 +20,13 @@ struct fq_dbset {
 };
 
 /*
+ * Refuse a set that names one file twice (same device and inode, however the
+ * path is spelt: another name, a symlink, a hard link): its rows would be
+ * exported twice under the same decision_ids. Paths that cannot be stat()ed
+ * are left to the open. Returns 0, or -FA_EXIT_USAGE with one line in err.
+ */
+int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_t errlen);
+/*
  * Open every path and begin a read transaction on each. Returns 0, or a
  * negative fa_exit code with one line in err naming the path and the problem
  * (everything opened so far is closed again).

@@ -3,6 +3,7 @@
 #include "export_row.h"
 
 #include "fa_names.h"
+#include "fa_text.h"
 #include "query_sql.h"
 #include "stream.h"
 
@@ -28,6 +29,36 @@ static const char *text_or_empty(sqlite3_stmt *st, int col)
 {
 	const char *s = fq_col_text(st, col);
 	return s ? s : "";
+}
+
+/*
+ * decision_id "<cell>:<run>:<seq>" with cell and run percent-encoded over all
+ * their stored bytes (fa_text.h), so no two (cell, run, seq) share an id,
+ * whatever the ids contain (':', '%', invalid UTF-8, an embedded NUL).
+ */
+static int format_decision_id(sqlite3_stmt *st, struct fq_export_scratch *s)
+{
+	const char *cell = text_or_empty(st, FQ_EV_CELL_ID);
+	size_t cell_n = (size_t)sqlite3_column_bytes(st, FQ_EV_CELL_ID);
+	const char *run = text_or_empty(st, FQ_EV_RUN_ID);
+	size_t run_n = (size_t)sqlite3_column_bytes(st, FQ_EV_RUN_ID);
+	size_t cell_len = fa_id_component_encode(cell, cell_n, NULL, 0);
+	size_t run_len = fa_id_component_encode(run, run_n, NULL, 0);
+	size_t need = cell_len + run_len + 24;
+	if (need > s->decision_id_cap) {
+		char *p = realloc(s->decision_id, need);
+		if (!p)
+			return -ENOMEM;
+		s->decision_id = p;
+		s->decision_id_cap = need;
+	}
+	char *p = s->decision_id;
+	fa_id_component_encode(cell, cell_n, p, cell_len + 1);
+	p[cell_len] = ':';
+	fa_id_component_encode(run, run_n, p + cell_len + 1, run_len + 1);
+	snprintf(p + cell_len + 1 + run_len, 24, ":%" PRId64,
+		 (int64_t)sqlite3_column_int64(st, FQ_EV_SEQ));
+	return 0;
 }
 
 int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decision *out)
@@ -61,16 +92,8 @@ int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decis
 
 	const char *cell = text_or_empty(st, FQ_EV_CELL_ID);
 	const char *run = text_or_empty(st, FQ_EV_RUN_ID);
-	size_t need = strlen(cell) + strlen(run) + 24;
-	if (need > s->decision_id_cap) {
-		char *p = realloc(s->decision_id, need);
-		if (!p)
-			return -ENOMEM;
-		s->decision_id = p;
-		s->decision_id_cap = need;
-	}
-	snprintf(s->decision_id, s->decision_id_cap, "%s:%s:%" PRId64, cell, run,
-		 (int64_t)sqlite3_column_int64(st, FQ_EV_SEQ));
+	if (format_decision_id(st, s))
+		return -ENOMEM;
 
 	const char *observed = fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_EV_OBSERVED_AT),
 						      s->observed_at, sizeof(s->observed_at));

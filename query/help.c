@@ -31,7 +31,8 @@
 	"                   Opened read-only; all reads of one call happen in one read\n"          \
 	"                   transaction per database, so results are consistent while\n"           \
 	"                   flowrec is writing. Rows of several databases are merged in\n"         \
-	"                   time order (ties: --db order, then insertion order).\n"
+	"                   time order (ties: --db order, then insertion order). One\n"            \
+	"                   file given twice (any path to it) is a usage error.\n"
 
 #define TIME_FORMS                                                                                 \
 	"                   T is RFC 3339 (2026-05-06T12:00:00Z, fraction and offset\n"            \
@@ -99,8 +100,9 @@ static const char help_export[] =
 	"  reason_code, nft_rule_ref, dst_addr, dst_port, protocol, packet_count,\n"
 	"  byte_count, policy_digest, keyset_id, issuer_kid, correlation_id,\n"
 	"  observed_at (schema/network_flow_decision.md). Every key is always present;\n"
-	"  an unknown value is null. decision_id is CELL:RUN:SEQ and stable. The same\n"
-	"  database and filters always give the same bytes.\n"
+	"  an unknown value is null. decision_id is CELL:RUN:SEQ, stable and unique\n"
+	"  (in CELL and RUN, '%', ':', control characters and bytes outside UTF-8 are\n"
+	"  written %XX). The same database and filters always give the same bytes.\n"
 	"\n"
 	"OPTIONS\n" DB_OPTION "  --format F       ndjson    one JSON object per line (streaming)\n"
 	"                   json      one JSON array (streaming)\n"
@@ -261,7 +263,9 @@ static const char help_verify[] =
 	"  Records {db, check, status (ok | problem), detail} for the checks:\n"
 	"  integrity (PRAGMA integrity_check), identity (application_id and\n"
 	"  user_version), foreign_keys (PRAGMA foreign_key_check), seq (each run's\n"
-	"  flow_events seq are exactly 1..N) and flow_refs (every event's flow exists).\n"
+	"  flow_events seq are exactly 1..N), flow_refs (every event's flow exists)\n"
+	"  and decision_ids (no two runs share cell_id and run_id, in the database or\n"
+	"  in an earlier --db of the call, so every decision_id is unique).\n"
 	"  Exit status 1 when any check reports a problem.\n"
 	"\n"
 	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"

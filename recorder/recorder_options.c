@@ -3,6 +3,7 @@
 #include "recorder_options.h"
 
 #include "fa_exit.h"
+#include "fa_text.h"
 #include "fa_version.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ void recorder_options_usage(FILE *out)
 	      "                         may share one file; one file per cell is the convention.\n"
 	      "  --cell ID              the cell's identifier\n"
 	      "  --run ID               the run's identifier (unique per cell within the file)\n"
+	      "                         Ids and stamps: 1-256 bytes of UTF-8, no control\n"
+	      "                         characters\n"
 	      "\n"
 	      "SOURCE (one of, --nflog-group may be added to --iface):\n"
 	      "  --iface IFACE          capture with flowaudit's eBPF tc program on IFACE\n"
@@ -181,10 +184,22 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/*
+ * Ids and stamps are evidence exported as UTF-8 text: bytes that are not
+ * valid UTF-8 would be exported replaced (two ids could then read the same),
+ * and control characters would reach logs and terminals. Refuse both.
+ */
 static int check_text(const char *opt, const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '\0' || strlen(v) > 256) {
 		snprintf(err, errlen, "%s: value must be 1 to 256 characters", opt);
+		return -FA_EXIT_USAGE;
+	}
+	if (!fa_text_is_clean(v, strlen(v))) {
+		char shown[80];
+		snprintf(err, errlen,
+			 "%s: value must be valid UTF-8 without control characters (got \"%s\")",
+			 opt, fa_text_escape(v, shown, sizeof(shown)));
 		return -FA_EXIT_USAGE;
 	}
 	return 0;

@@ -98,12 +98,38 @@ static void test_required_options(void **state)
 	assert_int_equal(o.nflog_group, 5);
 }
 
+/* Ids and stamps must be valid UTF-8 without control characters: exit 2, escaped in the message. */
+static void test_ids_must_be_clean_utf8(void **state)
+{
+	(void)state;
+	struct recorder_options o;
+	char err[256];
+	assert_int_equal(parse(&o, err, sizeof(err), 8, "--db", "a", "--cell", "c\xff", "--run",
+			       "r", "--source", "noop"),
+			 -FA_EXIT_USAGE);
+	assert_non_null(strstr(err, "--cell: value must be valid UTF-8"));
+	assert_non_null(strstr(err, "c\\xff"));
+	assert_int_equal(parse(&o, err, sizeof(err), 8, "--db", "a", "--cell", "c", "--run", "r\n1",
+			       "--source", "noop"),
+			 -FA_EXIT_USAGE);
+	assert_non_null(strstr(err, "--run"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(parse(&o, err, sizeof(err), 10, "--db", "a", "--cell", "c", "--run", "r",
+			       "--source", "noop", "--correlation-id", "x\x1b[2J"),
+			 -FA_EXIT_USAGE);
+	/* ':' and '%' are fine: decision_id encodes them. */
+	assert_int_equal(parse(&o, err, sizeof(err), 8, "--db", "a", "--cell", "a:b", "--run",
+			       "50%\xc3\xa9", "--source", "noop"),
+			 OPTIONS_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_values_are_named),
 		cmocka_unit_test(test_required_options),
+		cmocka_unit_test(test_ids_must_be_clean_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

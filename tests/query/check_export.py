@@ -19,7 +19,8 @@ def fail(msg):
 def rows(db):
     sql = """SELECT e.event_id, e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref,
         e.family, hex(e.dst_addr) AS dst, e.dst_port, e.protocol, e.packet_count, e.byte_count,
-        e.observed_at, r.cell_id, r.run_id, iif(r.policy_digest IS NULL, NULL, hex(r.policy_digest)) AS pd, iif(r.keyset_id IS NULL, NULL, hex(r.keyset_id)) AS ks,
+        e.observed_at, r.cell_id, r.run_id, hex(CAST(r.cell_id AS BLOB)) AS cid,
+        hex(CAST(r.run_id AS BLOB)) AS rid, iif(r.policy_digest IS NULL, NULL, hex(r.policy_digest)) AS pd, iif(r.keyset_id IS NULL, NULL, hex(r.keyset_id)) AS ks,
         iif(r.issuer_kid IS NULL, NULL, hex(r.issuer_kid)) AS ik, iif(r.correlation_id IS NULL, NULL, hex(r.correlation_id)) AS ci, f.flow_id AS fid, f.state,
         f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes
         FROM flow_events e JOIN runs r ON r.run_pk = e.run_pk
@@ -30,6 +31,24 @@ def rows(db):
 
 def text(hexstr):
     return bytes.fromhex(hexstr).decode("utf-8", errors="replace")
+
+def id_part(hexstr):
+    """decision_id component: '%', ':', controls and bytes outside UTF-8 as %XX."""
+    raw, out, i = bytes.fromhex(hexstr), [], 0
+    while i < len(raw):
+        for k in (4, 3, 2, 1):
+            try:
+                ch = raw[i:i + k].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if len(ch) == 1 and ch not in "%:" and not (ord(ch) < 0x20 or 0x7f <= ord(ch) <= 0x9f):
+                out.append(ch)
+                i += k
+                break
+        else:
+            out.append("%%%02X" % raw[i])
+            i += 1
+    return "".join(out)
 
 def rfc3339(ns):
     s, frac = divmod(ns, 10**9)
@@ -49,7 +68,7 @@ def expected(db):
         meta = lambda k: None if r[k] is None else text(r[k])
         out.append((r["observed_at"], {
             "schema_version": "1.0.0", "cell_id": r["cell_id"], "run_id": r["run_id"],
-            "decision_id": "%s:%s:%d" % (r["cell_id"], r["run_id"], r["seq"]),
+            "decision_id": "%s:%s:%d" % (id_part(r["cid"]), id_part(r["rid"]), r["seq"]),
             "direction": r["direction"], "decision": r["decision"],
             "reason_code": r["reason_code"], "nft_rule_ref": r["nft_rule_ref"],
             "dst_addr": addr, "dst_port": r["dst_port"], "protocol": PROTO.get(r["protocol"]),

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: Apache-2.0
+# Evidence tests (tests/evidence/): the record says exactly what happened,
+# ids are unambiguous, the same bytes give the same rows, and neither tool
+# damages an input. Real binaries on real files; label integration, and
+# privileged where a test needs root (mounts, other users), which then fails
+# rather than skips under FLOWAUDIT_REQUIRE_BPF=1.
+if(NOT TARGET flowq)
+  return()
+endif()
+set(EV_DIR ${CMAKE_CURRENT_SOURCE_DIR}/evidence)
+
+function(flowaudit_evidence_test name)
+  add_test(NAME evidence_${name}
+           COMMAND bash ${EV_DIR}/test_${name}.sh $<TARGET_FILE:flowrec> $<TARGET_FILE:flowq>
+                   ${ARGN})
+  set_tests_properties(evidence_${name} PROPERTIES LABELS integration SKIP_RETURN_CODE 77
+                                                   TIMEOUT 300)
+endfunction()
+
+flowaudit_evidence_test(decision_ids)
