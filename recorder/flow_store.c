@@ -220,7 +220,7 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 			 "--run id",
 			 st->path, run->run_id, run->cell_id);
 		sqlite3_finalize(s);
-		return -FA_EXIT_DB;
+		return -FA_EXIT_USAGE; /* the command line named a run that exists */
 	}
 	if (rc != SQLITE_DONE)
 		goto sql_error;

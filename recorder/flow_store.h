@@ -68,8 +68,8 @@ struct flow_store;
 struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen);
 /*
  * Insert and commit the runs row at once, so a run killed later still shows
- * (as not ended). 0, or -FA_EXIT_DB with err naming the problem (e.g. the
- * run id already exists in this database).
+ * (as not ended). 0, -FA_EXIT_USAGE when the run id already exists in this
+ * database, or -FA_EXIT_DB; err names the problem.
  */
 int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
 			 size_t errlen);

@@ -91,8 +91,9 @@ int main(int argc, char **argv)
 		.mono_offset_ns = fa_clock_utc_offset(CLOCK_MONOTONIC),
 		.boot_offset_ns = fa_clock_utc_offset(CLOCK_BOOTTIME),
 	};
-	if (flow_store_begin_run(setup.store, &run, err, sizeof(err)) < 0) {
-		exit_code = FA_EXIT_DB;
+	rc = flow_store_begin_run(setup.store, &run, err, sizeof(err));
+	if (rc < 0) {
+		exit_code = -rc;
 		goto fail;
 	}
 	if (o.user && privdrop_to_user(o.user, err, sizeof(err)) != 0) {

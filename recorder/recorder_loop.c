@@ -10,6 +10,7 @@
 #include "conntrack.h"
 #include "decode.h"
 #include "fa_exit.h"
+#include "fa_text.h"
 #include "fa_time.h"
 #include "packet_rules.h"
 #include "replay_frame.h"
@@ -370,7 +371,8 @@ static void sweep_local(struct recorder *r, bool all)
 	}
 	/* In flow_id order the updates walk the flows table's pages in sequence
 	 * instead of dirtying pages at random all over it (hash order). */
-	qsort(victims, n, sizeof(*victims), by_flow_id);
+	if (n > 1)
+		qsort(victims, n, sizeof(*victims), by_flow_id);
 	for (size_t i = 0; i < n; i++) {
 		f = victims[i];
 		/* A replay's clocks are another machine's: close at the last record. */
@@ -523,14 +525,16 @@ static void print_summary(const struct recorder *r)
 {
 	const struct recorder_options *o = r->opts;
 	const struct store_health *h = &r->h;
+	char run[160], cell[160];
 	/* pflogd's "received, dropped (kernel/daemon)", for every place a record can be lost. */
 	fprintf(stderr,
 		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
 		"events written %llu; flows opened %llu, closed %llu; "
 		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
 		"netlink %llu overruns (%llu packets), daemon %llu, store %llu\n",
-		o->run, o->cell, (unsigned long long)h->received, (unsigned long long)h->decoded,
-		(unsigned long long)h->rejected,
+		fa_text_escape(o->run, run, sizeof(run)),
+		fa_text_escape(o->cell, cell, sizeof(cell)), (unsigned long long)h->received,
+		(unsigned long long)h->decoded, (unsigned long long)h->rejected,
 		(unsigned long long)flow_store_events_written(r->setup->store),
 		(unsigned long long)h->flows_opened, (unsigned long long)h->flows_closed,
 		(unsigned long long)(h->ring_drops + h->table_full),
@@ -561,6 +565,8 @@ static void shutdown_run(struct recorder *r)
 			fprintf(stderr,
 				"flowrec: final commit failed: %s (%zu operations not stored)\n",
 				flow_store_errmsg(st), flow_store_pending_ops(st));
+			/* Lost for good: the summary's "store N" counts them too. */
+			r->h.store_failures += flow_store_pending_ops(st);
 			r->exit_code = FA_EXIT_DB;
 			return;
 		}

@@ -110,6 +110,11 @@ exec 3>&-
 [ "$rc" = 3 ] || rel_fail "case 2: exit $rc, expected 3 after --store-retry-s 3: $(cat "$T/err2")"
 stderr_has "$T/err2" "giving up after 3 s" || rel_fail "case 2: no clear give-up message: $(cat "$T/err2")"
 rel_log "case 2: exit 3: $(grep -m1 'giving up' "$T/err2")"
+# The summary's "store N" counts at least every operation the final commit left unstored.
+lost_ops=$(sed -n 's/.*final commit failed: .*(\([0-9]*\) operations not stored).*/\1/p' "$T/err2")
+summary_store=$(sed -n 's/.*, store \([0-9]*\)$/\1/p' "$T/err2")
+[ -n "$lost_ops" ] && [ "$lost_ops" -gt 0 ] && [ -n "$summary_store" ] && [ "$summary_store" -ge "$lost_ops" ] ||
+	rel_fail "case 2: summary says store ${summary_store:-?} next to ${lost_ops:-?} operations not stored: $(cat "$T/err2")"
 rel_integrity "$DB"
 kept=$(python3 "$here/check_prefix.py" "$DB" full2 "$T/in.bin" --min 2000) || rel_fail "case 2: committed data damaged"
 rm -f "$M/filler" "$M/filler2"
