@@ -3,8 +3,12 @@
  * flowq health: per run, its last health row (the final one when the run
  * ended, else the latest tick) and a verdict. "lost" when anything was lost:
  * ring_drops + table_full + nflog_lost + daemon_drops + store_failures +
- * rejected + frag_unmatched > 0 (or nflog_overruns > 0 when the lost packets are unknown),
- * or received != decoded + rejected. "no_health" when the run has no row.
+ * rejected + frag_unmatched > 0 (or nflog_overruns > 0 when the lost packets
+ * are unknown), or received != decoded + rejected. Else "folded" when repeated
+ * opens were folded into their flows without a decision of their own
+ * (information: the export holds one decision for them), else "ok".
+ * "no_health" when the run has no row. Sums saturate: hand-edited counters
+ * cannot wrap to "ok".
  */
 #include "commands.h"
 
@@ -34,13 +38,15 @@ static const char *const health_keys[] = {
 	"nflog_nonconforming",
 	"daemon_drops",
 	"frag_unmatched",
+	"folded_opens",
+	"tee_failures",
 	"lost",
 	"verdict",
 };
 
 #define HEALTH_NKEYS (sizeof(health_keys) / sizeof(health_keys[0]))
 
-static const uint8_t health_table_cols[] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 23};
+static const uint8_t health_table_cols[] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 24, 25};
 
 static const struct fq_schema health_schema = {
 	.n = HEALTH_NKEYS,
@@ -59,6 +65,12 @@ static uint64_t col_u(sqlite3_stmt *st, int col)
 	return v < 0 ? 0 : (uint64_t)v;
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+
 static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 {
 	(void)db;
@@ -74,7 +86,7 @@ static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	v[2] = fq_v_text(
 		fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_HE_AT), s->at, sizeof(s->at)));
 	v[3] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
-	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_FRAG_UNMATCHED; c++)
+	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_TEE_FAILURES; c++)
 		v[c - FQ_HE_RECEIVED + 4] = fq_col_value(st, c);
 	uint64_t received = col_u(st, FQ_HE_RECEIVED), decoded = col_u(st, FQ_HE_DECODED);
 	uint64_t rejected = col_u(st, FQ_HE_REJECTED);
@@ -83,12 +95,18 @@ static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	uint64_t nflog = col_u(st, FQ_HE_NFLOG_LOST);
 	if (nflog == 0 && col_u(st, FQ_HE_NFLOG_OVERRUNS) > 0)
 		nflog = col_u(st, FQ_HE_NFLOG_OVERRUNS);
-	uint64_t lost = col_u(st, FQ_HE_RING_DROPS) + col_u(st, FQ_HE_TABLE_FULL) + nflog +
-			col_u(st, FQ_HE_DAEMON_DROPS) + col_u(st, FQ_HE_STORE_FAILURES) + rejected +
-			col_u(st, FQ_HE_FRAG_UNMATCHED);
-	bool unbalanced = received != decoded + rejected;
+	uint64_t lost =
+		add_sat(add_sat(add_sat(col_u(st, FQ_HE_RING_DROPS), col_u(st, FQ_HE_TABLE_FULL)),
+				add_sat(nflog, col_u(st, FQ_HE_DAEMON_DROPS))),
+			add_sat(add_sat(col_u(st, FQ_HE_STORE_FAILURES), rejected),
+				col_u(st, FQ_HE_FRAG_UNMATCHED)));
+	uint64_t accounted;
+	bool unbalanced =
+		__builtin_add_overflow(decoded, rejected, &accounted) || received != accounted;
 	v[HEALTH_NKEYS - 2] = fq_v_uint(lost);
-	v[HEALTH_NKEYS - 1] = fq_v_text(lost || unbalanced ? "lost" : "ok");
+	v[HEALTH_NKEYS - 1] = fq_v_text(lost || unbalanced		    ? "lost"
+					: col_u(st, FQ_HE_FOLDED_OPENS) > 0 ? "folded"
+									    : "ok");
 	return 0;
 }
 

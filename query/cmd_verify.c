@@ -2,7 +2,7 @@
 /*
  * flowq verify: checks each database and reports one record per check:
  *   integrity      PRAGMA integrity_check says ok
- *   identity       application_id is flowaudit's and user_version is this build's
+ *   identity       application_id is flowaudit's and user_version one this build reads
  *   foreign_keys   PRAGMA foreign_key_check finds nothing
  *   seq            every run's flow_events seq are exactly 1..N (no gap, no repeat)
  *   flow_refs      every flow_events.flow_id names an existing flows row
@@ -85,9 +85,10 @@ static void check_identity(struct verifier *v)
 		report(v, "identity", false, buf);
 		return;
 	}
-	bool ok = app == FA_APPLICATION_ID && version == fa_db_schema_version();
+	/* An older schema is fine: flowq reads it, flowrec upgrades it when it appends. */
+	bool ok = app == FA_APPLICATION_ID && version >= 1 && version <= fa_db_schema_version();
 	snprintf(buf, sizeof(buf),
-		 "application_id 0x%llx (expected 0x%x), user_version %lld (expected %d)", app,
+		 "application_id 0x%llx (expected 0x%x), user_version %lld (expected 1 to %d)", app,
 		 FA_APPLICATION_ID, version, fa_db_schema_version());
 	report(v, "identity", ok, buf);
 }

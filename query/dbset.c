@@ -5,8 +5,10 @@
 #include "fa_db.h"
 #include "fa_exit.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_t errlen)
@@ -29,6 +31,60 @@ int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_
 	return 0;
 }
 
+/*
+ * Columns that migrations after 001 added, with the value that describes
+ * rows written before them. flowq never changes a database, so it reads an
+ * older one through TEMP views of the same names (temp is searched before
+ * main) that add these columns: every query is written once, for the
+ * current schema.
+ */
+static const struct {
+	int version; /* the migration that added the columns */
+	const char *table;
+	const char *columns;
+} added_columns[] = {
+	{2, "flow_events", "1 AS opens_flow"},
+	{2, "health", "0 AS folded_opens, 0 AS tee_failures"},
+	{2, "runs", "NULL AS boot_id"},
+	{3, "flows", "NULL AS icmp_type, NULL AS icmp_code, NULL AS icmp_id, 0 AS midstream"},
+	{3, "health", "0 AS frag_unmatched"},
+};
+
+static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	long long version = 0;
+	if (fa_db_pragma_int(db, "user_version", &version) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot read the schema version: %s", path,
+			 sqlite3_errmsg(db));
+		return -FA_EXIT_DB;
+	}
+	static const char *const tables[] = {"runs", "flow_events", "flows", "rejects", "health"};
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		char sql[512];
+		int n = snprintf(sql, sizeof(sql), "CREATE TEMP VIEW %s AS SELECT *", tables[t]);
+		bool any = false;
+		for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+			if (added_columns[i].version <= version ||
+			    strcmp(added_columns[i].table, tables[t]) != 0)
+				continue;
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s",
+				      added_columns[i].columns);
+			any = true;
+		}
+		if (!any)
+			continue;
+		snprintf(sql + n, sizeof(sql) - (size_t)n, " FROM main.%s", tables[t]);
+		char *msg = NULL;
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: reading schema version %lld: %s", path, version,
+				 msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			return -FA_EXIT_DB;
+		}
+	}
+	return 0;
+}
+
 int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *err, size_t errlen)
 {
 	s->n = 0;
@@ -44,6 +100,9 @@ int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *
 		if (rc)
 			goto fail;
 		s->n = i + 1;
+		rc = add_compat_views(s->db[i], paths[i], err, errlen);
+		if (rc)
+			goto fail;
 		char *msg = NULL;
 		if (sqlite3_exec(s->db[i], "BEGIN", NULL, NULL, &msg) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: cannot begin a read transaction: %s", paths[i],

@@ -3,7 +3,9 @@
  * The databases of one flowq call (one --db per cell), each opened read-only
  * through fa_db_open_reader and held in one read transaction from open to
  * close, so every query of the command sees the same snapshot even while
- * flowrec appends (WAL readers never block the writer).
+ * flowrec appends (WAL readers never block the writer). A database of an
+ * older schema is read as if migrated: columns added since are TEMP views'
+ * constants (see added_columns in dbset.c), the file itself is untouched.
  */
 #ifndef FLOWQ_DBSET_H
 #define FLOWQ_DBSET_H

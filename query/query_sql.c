@@ -15,13 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Packet and byte counts of an export: the flow's totals once known, else the event's own. */
+/*
+ * Packet and byte counts of an export: the flow's totals once known, on the
+ * decision that opened the flow; a later decision on the same flow carries
+ * its own record's counts (so totals are never counted twice).
+ */
 #define PACKETS_EXPR                                                                               \
-	"CASE WHEN f.flow_id IS NOT NULL AND (f.state = 'closed' OR "                              \
+	"CASE WHEN f.flow_id IS NOT NULL AND e.opens_flow = 1 AND (f.state = 'closed' OR "         \
 	"f.orig_packets + f.resp_packets > 0) THEN f.orig_packets + f.resp_packets "               \
 	"ELSE e.packet_count END"
 #define BYTES_EXPR                                                                                 \
-	"CASE WHEN f.orig_bytes IS NOT NULL OR f.resp_bytes IS NOT NULL "                          \
+	"CASE WHEN e.opens_flow = 1 AND (f.orig_bytes IS NOT NULL OR f.resp_bytes IS NOT NULL) "   \
 	"THEN coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0) ELSE e.byte_count END"
 
 #define EVENTS_FROM                                                                                \
@@ -101,7 +105,8 @@ static const struct {
 			 " h.decoded, h.rejected, h.events_written, h.ring_drops, h.table_full,"
 			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
 			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us,"
-			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched"
+			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched,"
+			 " h.folded_opens, h.tee_failures"
 			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",

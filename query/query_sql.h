@@ -36,7 +36,7 @@ enum {
 	FQ_EV_DST_ADDR,
 	FQ_EV_DST_PORT,
 	FQ_EV_PROTOCOL,
-	FQ_EV_PACKETS, /* flow totals when known, else the event's own */
+	FQ_EV_PACKETS, /* flow totals when known (on the flow's opening decision), else its own */
 	FQ_EV_BYTES, /* same */
 	FQ_EV_OBSERVED_AT,
 	FQ_EV_CELL_ID,
@@ -121,6 +121,8 @@ enum {
 	FQ_HE_NFLOG_NONCONFORMING,
 	FQ_HE_DAEMON_DROPS,
 	FQ_HE_FRAG_UNMATCHED,
+	FQ_HE_FOLDED_OPENS,
+	FQ_HE_TEE_FAILURES,
 };
 
 /* FQ_Q_SUM_DST and FQ_Q_SUM_PROTO columns. */

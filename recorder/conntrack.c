@@ -2,6 +2,12 @@
 /*
  * Open-flow table: separate chaining over a power-of-two bucket array, grown
  * at load factor 1. Keys are normalised so A->B and B->A are one flow.
+ *
+ * Idle index: one binary min-heap per clock of the flows the recorder closes
+ * itself, keyed by a lower bound of each flow's idle deadline (last_seen +
+ * timeout when pushed). A packet only moves last_seen forward, so the heap is
+ * not touched per record: when the root's bound has passed, its real deadline
+ * is computed and the entry sifts down if it moved on (lazy re-keying).
  */
 #include "conntrack.h"
 
@@ -10,6 +16,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define NOT_IN_HEAP SIZE_MAX
 
 struct ct_key {
 	uint8_t family;
@@ -32,7 +40,14 @@ struct ct_entry {
 	struct ct_entry *next;
 	struct ct_key key;
 	uint64_t hash;
+	size_t heap_i; /* position in idle[flow.clock], or NOT_IN_HEAP */
+	int64_t heap_deadline; /* lower bound of the idle deadline, the heap's key */
 	struct ct_flow flow;
+};
+
+struct ct_heap {
+	struct ct_entry **e;
+	size_t n, cap;
 };
 
 struct conntrack {
@@ -40,6 +55,9 @@ struct conntrack {
 	size_t nbuckets;
 	size_t count;
 	uint64_t unique_opened;
+	bool idle_set;
+	struct ct_idle idle;
+	struct ct_heap heap[2]; /* per enum fa_clock */
 };
 
 /*
@@ -109,7 +127,110 @@ void conntrack_free(struct conntrack *ct)
 		}
 	}
 	free(ct->buckets);
+	free(ct->heap[0].e);
+	free(ct->heap[1].e);
 	free(ct);
+}
+
+void conntrack_set_idle(struct conntrack *ct, const struct ct_idle *idle)
+{
+	ct->idle = *idle;
+	ct->idle_set = true;
+}
+
+/* last_seen + the protocol's timeout, saturating (times come from records). */
+static int64_t idle_deadline(const struct conntrack *ct, const struct ct_flow *f)
+{
+	int64_t d;
+	int64_t t = f->protocol == PKT_PROTO_TCP ? ct->idle.tcp_ns : ct->idle.other_ns;
+	return __builtin_add_overflow(f->last_seen_kns, t, &d) ? INT64_MAX : d;
+}
+
+static void heap_set(struct ct_heap *h, size_t i, struct ct_entry *e)
+{
+	h->e[i] = e;
+	e->heap_i = i;
+}
+
+static void sift_up(struct ct_heap *h, size_t i)
+{
+	struct ct_entry *e = h->e[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (h->e[parent]->heap_deadline <= e->heap_deadline)
+			break;
+		heap_set(h, i, h->e[parent]);
+		i = parent;
+	}
+	heap_set(h, i, e);
+}
+
+static void sift_down(struct ct_heap *h, size_t i)
+{
+	struct ct_entry *e = h->e[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->e[c + 1]->heap_deadline < h->e[c]->heap_deadline)
+			c++;
+		if (e->heap_deadline <= h->e[c]->heap_deadline)
+			break;
+		heap_set(h, i, h->e[c]);
+		i = c;
+	}
+	heap_set(h, i, e);
+}
+
+static int heap_push(struct conntrack *ct, struct ct_entry *e)
+{
+	struct ct_heap *h = &ct->heap[e->flow.clock];
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 1024;
+		struct ct_entry **p = realloc(h->e, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		h->e = p;
+		h->cap = cap;
+	}
+	e->heap_deadline = idle_deadline(ct, &e->flow);
+	h->e[h->n++] = e;
+	sift_up(h, h->n - 1);
+	return 0;
+}
+
+static void heap_remove(struct conntrack *ct, struct ct_entry *e)
+{
+	struct ct_heap *h = &ct->heap[e->flow.clock];
+	size_t i = e->heap_i;
+	if (i == NOT_IN_HEAP)
+		return;
+	e->heap_i = NOT_IN_HEAP;
+	struct ct_entry *last = h->e[--h->n];
+	if (i == h->n)
+		return;
+	heap_set(h, i, last);
+	sift_up(h, i);
+	sift_down(h, last->heap_i);
+}
+
+size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
+			 struct ct_flow **out, size_t max)
+{
+	struct ct_heap *h = &ct->heap[clock];
+	size_t n = 0;
+	while (n < max && h->n > 0 && h->e[0]->heap_deadline <= now) {
+		struct ct_entry *e = h->e[0];
+		int64_t d = idle_deadline(ct, &e->flow);
+		if (d > now) { /* seen since it was keyed: move it to its real place */
+			e->heap_deadline = d;
+			sift_down(h, 0);
+			continue;
+		}
+		heap_remove(ct, e);
+		out[n++] = &e->flow;
+	}
+	return n;
 }
 
 static void grow(struct conntrack *ct)
@@ -164,6 +285,26 @@ static void absorb(struct ct_flow *f, const struct fa_event *ev)
 		f->last_seen_kns = ev->last_seen_kns;
 }
 
+/* What an open means for the flow e already open for its key. */
+static enum ct_outcome open_on_flow(const struct conntrack *ct, struct ct_entry *e,
+				    const struct fa_event *ev)
+{
+	struct ct_flow *f = &e->flow;
+	/* Both times are kernel readings >= 0 on one clock: no overflow. */
+	if (ct->idle_set && ev->clock == f->clock &&
+	    ev->first_seen_kns - f->last_seen_kns >=
+		    (f->protocol == PKT_PROTO_TCP ? ct->idle.tcp_ns : ct->idle.other_ns))
+		return CT_IDLE_REOPEN;
+	enum ct_outcome out = CT_DUPLICATE_OPEN;
+	if (ev->decision_per_record || ev->deny != f->deny)
+		out = CT_NEW_DECISION;
+	else if (ev->counts_are_deltas)
+		out = CT_FLOW_PACKET;
+	absorb(f, ev);
+	f->deny = ev->deny;
+	return out;
+}
+
 struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev,
 				 enum ct_outcome *outcome)
 {
@@ -182,8 +323,7 @@ struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev
 		return &e->flow;
 	}
 	if (e) {
-		absorb(&e->flow, ev);
-		*outcome = CT_DUPLICATE_OPEN;
+		*outcome = open_on_flow(ct, e, ev);
 		return &e->flow;
 	}
 	e = calloc(1, sizeof(*e));
@@ -193,11 +333,18 @@ struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev
 	}
 	e->key = k;
 	e->hash = h;
+	e->heap_i = NOT_IN_HEAP;
 	e->flow.clock = ev->clock;
 	e->flow.protocol = ev->protocol;
+	e->flow.deny = ev->deny;
 	e->flow.last_seen_kns = ev->first_seen_kns;
 	e->flow.kernel_tracked = ev->clock == FA_CLOCK_BOOTTIME && !ev->counts_are_deltas;
 	absorb(&e->flow, ev);
+	if (ct->idle_set && !e->flow.kernel_tracked && heap_push(ct, e)) {
+		free(e);
+		*outcome = 0;
+		return NULL;
+	}
 	size_t i = h & (ct->nbuckets - 1);
 	e->next = ct->buckets[i];
 	ct->buckets[i] = e;
@@ -219,6 +366,7 @@ void conntrack_remove(struct conntrack *ct, struct ct_flow *flow)
 	if (!*pp)
 		return;
 	*pp = target->next;
+	heap_remove(ct, target);
 	free(target);
 	ct->count--;
 }

@@ -2,9 +2,22 @@
 /*
  * The recorder's connection tracking: the flows of the current run that are
  * open, keyed by their normalised 5-tuple (both directions are one key). It
- * decides what each event means (a new flow, a repeated open, a close, a close
- * for a flow never opened) and keeps the counters the store writes; it does
- * no I/O, so its rules are unit-tested alone.
+ * decides what each event means (a new flow, a new decision on an open flow,
+ * a repeated open folded into its flow, a close, a close for a flow never
+ * opened) and keeps the counters the store writes; it does no I/O, so its
+ * rules are unit-tested alone.
+ *
+ * Decisions: a new flow is one decision. On an open flow, a v1 record is
+ * another decision (every v1 record is one, as in the seed), and so is an open
+ * whose verdict differs from the flow's latest decision: a deny is never
+ * folded behind an allow. A repeated open with the flow's verdict is folded
+ * (counted by the caller); an NFLOG packet with it is one more packet.
+ *
+ * Idle flows (with conntrack_set_idle): an open arriving for a flow idle past
+ * its timeout on the record's own clock ends that flow first (CT_IDLE_REOPEN),
+ * and conntrack_expired() hands out the flows the recorder closes itself
+ * (those no kernel flow table reports) once idle at a given "now", in
+ * O(log n) each from a heap per clock, so a sweep costs what it closes.
  *
  * Invariants: a flow is in the table from its first open until its close;
  * unique_opened never decreases (the seed's FlowAccumulator: duplicate opens
@@ -31,6 +44,7 @@ struct ct_flow {
 	uint64_t resp_packets;
 	uint64_t resp_bytes;
 	bool bytes_known;
+	bool deny; /* the verdict of the flow's latest decision */
 	int64_t last_seen_kns;
 	bool kernel_tracked; /* a kernel flow table will report its close (v2 source) */
 	/* Where the flow's insert waits in the store's queue (flow_store.c). */
@@ -40,9 +54,25 @@ struct ct_flow {
 
 enum ct_outcome {
 	CT_NEW_FLOW = 1, /* store a decision and a flows row */
-	CT_DUPLICATE_OPEN = 2, /* an open for a flow already open: counters updated, no decision */
+	/* An open with the flow's verdict for a flow already open: folded into it
+	 * (counters updated), no decision; the caller counts it. */
+	CT_DUPLICATE_OPEN = 2,
 	CT_CLOSE = 3, /* close an open flow: caller stores it, then conntrack_remove() */
 	CT_ORPHAN_CLOSE = 4, /* a close for a flow never opened: kept and counted */
+	/* A decision on a flow already open (a v1 record, or an open whose verdict
+	 * differs from the flow's): counters updated; store the decision on flow. */
+	CT_NEW_DECISION = 5,
+	/* One more NFLOG packet of an open flow, with its verdict: counters only. */
+	CT_FLOW_PACKET = 6,
+	/* An open for a flow idle past its timeout: nothing applied. The caller
+	 * closes the returned flow (idle), removes it, and records ev again. */
+	CT_IDLE_REOPEN = 7,
+};
+
+/* Idle timeouts, in ns of the records' clocks. */
+struct ct_idle {
+	int64_t tcp_ns;
+	int64_t other_ns; /* UDP, ICMP and every other protocol */
 };
 
 struct conntrack;
@@ -52,9 +82,22 @@ struct conntrack *conntrack_new(void);
 /* NULL-safe. */
 void conntrack_free(struct conntrack *ct);
 /*
+ * Track idle flows with these timeouts (see the top of this file). Call
+ * before the first conntrack_record; without it nothing is ever idle.
+ */
+void conntrack_set_idle(struct conntrack *ct, const struct ct_idle *idle);
+/*
+ * Flows on clock that the recorder closes itself (not kernel_tracked) and
+ * that are idle at now (now - last_seen >= timeout): up to max of them into
+ * out, returned count. The caller closes and conntrack_remove()s each one;
+ * they are no longer offered by later calls.
+ */
+size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
+			 struct ct_flow **out, size_t max);
+/*
  * Apply ev. Returns the flow concerned (NULL for CT_ORPHAN_CLOSE, or on ENOMEM
  * with *outcome 0) and sets *outcome. For CT_CLOSE the flow's counters already
- * hold the close's totals.
+ * hold the close's totals; for CT_NEW_DECISION, deny is ev's.
  */
 struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev,
 				 enum ct_outcome *outcome);

@@ -33,6 +33,7 @@ void flow_v1_to_event(const struct flow_record_v1 *rec, struct fa_event *ev)
 	ev->protocol = rec->proto;
 	ev->direction = CONN_DIR_EGRESS;
 	ev->deny = rec->verdict == FLOW_RECORD_V1_VERDICT_DROP;
+	ev->decision_per_record = true;
 	ev->bytes_known = false;
 	ev->src_port = rec->src_port;
 	ev->dst_port = rec->dst_port;

@@ -32,6 +32,7 @@ int decode_flow_v1(const void *buf, size_t len, struct flow_record_v1 *out, char
  * Map a v1 record to an opened event, as the seed's ring_buf_event_to_flow_event
  * does: direction egress, verdict 2 = deny, reason ebpf_xdp_drop for a deny and
  * ebpf_tc_observed for an allow, no byte count, pkt_count as the packet count.
+ * Every v1 record is one decision, even for a flow already open (the seed).
  */
 void flow_v1_to_event(const struct flow_record_v1 *rec, struct fa_event *ev);
 

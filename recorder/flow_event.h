@@ -38,6 +38,7 @@ struct fa_event {
 	bool deny;
 	bool bytes_known; /* v1 records carry no byte count */
 	bool counts_are_deltas; /* NFLOG: each event is one more packet of its flow */
+	bool decision_per_record; /* v1: every record is one decision, as in the seed */
 	uint16_t src_port;
 	uint16_t dst_port;
 	struct fa_addr src;

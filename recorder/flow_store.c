@@ -36,6 +36,7 @@
 
 enum op_type {
 	OP_OPEN,
+	OP_DECISION, /* a later decision on an open flow: flow_events row only */
 	OP_UPDATE,
 	OP_ORPHAN,
 	OP_REJECT,
@@ -66,7 +67,7 @@ struct store_op {
 	int64_t seq;
 	struct op_update upd; /* OP_UPDATE, or OP_OPEN when merged */
 	union {
-		struct fa_event ev; /* OP_OPEN, OP_ORPHAN */
+		struct fa_event ev; /* OP_OPEN, OP_DECISION, OP_ORPHAN */
 		struct op_reject rej;
 		struct {
 			struct store_health h;
@@ -106,9 +107,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
 		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at,"
-		" event_id)"
+		" opens_flow, event_id)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, (?1 << 32) + ?2)",
+		" ?17, ?18, ?19, ?20, (?1 << 32) + ?2)",
 	[ST_UPDATE_FLOW] =
 		"UPDATE flows SET state = ?2, close_reason = ?3, closed_at = ?4,"
 		" last_seen_at = max(last_seen_at, ?5), orig_packets = ?6,"
@@ -120,10 +121,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" events_written, flows_opened, flows_closed, duplicate_opens, orphan_closes,"
 		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
 		"slowest_commit_us,"
-		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched)"
+		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched, folded_opens,"
+		" tee_failures)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19, ?20, ?21)",
+		" ?18, ?19, ?20, ?21, ?22, ?23)",
 };
 
 struct flow_store {
@@ -266,6 +268,19 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const str
 	flow->flow_id = (st->run_pk << 32) + st->next_flow_n++;
 	flow->open_batch = st->batch;
 	flow->open_op = st->nops - 1;
+	op->flow_id = flow->flow_id;
+	op->seq = st->next_seq++;
+	op->u.ev = *ev;
+	st->pending_events++;
+	return 0;
+}
+
+int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
+			      const struct fa_event *ev)
+{
+	struct store_op *op = push_op(st, OP_DECISION);
+	if (!op)
+		return -ENOMEM;
 	op->flow_id = flow->flow_id;
 	op->seq = st->next_seq++;
 	op->u.ev = *ev;
@@ -469,6 +484,7 @@ static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 	bind_counter(s, 17, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
 	sqlite3_bind_int64(s, 18, ev->first_seen_kns);
 	sqlite3_bind_int64(s, 19, ev->first_seen_kns + off);
+	sqlite3_bind_int(s, 20, op->type == OP_OPEN ? 1 : 0);
 	return step_reset(s);
 }
 
@@ -504,7 +520,8 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 				   h->nflog_overruns,  h->store_failures,
 				   st->commits + 1,    st->slowest_commit_us,
 				   h->nflog_lost,      h->nflog_nonconforming,
-				   h->daemon_drops,    h->frag_unmatched};
+				   h->daemon_drops,    h->frag_unmatched,
+				   h->folded_opens,    h->tee_failures};
 	sqlite3_bind_int64(s, 1, st->run_pk);
 	sqlite3_bind_int64(s, 2, op->u.health.at);
 	sqlite3_bind_int(s, 3, op->u.health.final);
@@ -549,6 +566,10 @@ int flow_store_commit(struct flow_store *st)
 			rc = apply_flow_insert(st, op, false);
 			if (rc == SQLITE_OK)
 				rc = apply_event_insert(st, op);
+			written++;
+			break;
+		case OP_DECISION:
+			rc = apply_event_insert(st, op);
 			written++;
 			break;
 		case OP_ORPHAN:

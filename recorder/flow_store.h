@@ -48,7 +48,8 @@ struct store_health {
 	uint64_t events_written;
 	uint64_t flows_opened;
 	uint64_t flows_closed;
-	uint64_t duplicate_opens;
+	uint64_t duplicate_opens; /* opens of a flow already open (decided or folded) */
+	uint64_t folded_opens; /* of those, folded into the flow without a decision */
 	uint64_t orphan_closes;
 	uint64_t ring_drops;
 	uint64_t table_full;
@@ -58,6 +59,7 @@ struct store_health {
 	uint64_t daemon_drops;
 	uint64_t frag_unmatched; /* later IP fragments attributed to no flow (kernel + NFLOG) */
 	uint64_t store_failures;
+	uint64_t tee_failures; /* records not written to --tee */
 	uint64_t commits;
 	uint64_t slowest_commit_us;
 };
@@ -81,6 +83,12 @@ int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock
  * row). Sets flow->flow_id.
  */
 int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const struct fa_event *ev);
+/*
+ * Queue a decision on a flow already open (CT_NEW_DECISION): a flow_events
+ * row for ev that refers to flow, as a later decision (opens_flow = 0).
+ */
+int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
+			      const struct fa_event *ev);
 /* Queue an update of a flow's counters; closed with reason (enum conn_close_reason) at close_kns. */
 int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
 			    unsigned reason, int64_t close_kns);

@@ -39,6 +39,8 @@
 #define MAX_PENDING_OPS (1u << 20)
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
+/* Idle flows closed per conntrack_expired() call. */
+#define SWEEP_CHUNK 4096
 
 enum {
 	TAG_SIGNAL = -1,
@@ -90,6 +92,32 @@ static void reject(struct recorder *r, const char *source, const char *reason, c
 	count_store_failure(r, flow_store_queue_reject(r->setup->store, source, reason, raw, len));
 }
 
+static void commit(struct recorder *r);
+static bool commit_if_full(struct recorder *r);
+static void sweep_idle(struct recorder *r, enum fa_clock clock, int64_t now);
+
+/*
+ * "Now" on a kernel clock, for a live source. (A replay's "now" is its
+ * records' time: see process_record.)
+ */
+static int64_t clock_now(enum fa_clock clock)
+{
+	return fa_clock_ns(clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME);
+}
+
+/*
+ * Close a flow the recorder tracks itself and forget it. A live close is
+ * stamped now; a replay's clocks are another machine's, so there the close is
+ * stamped with the flow's last record.
+ */
+static void close_local(struct recorder *r, struct ct_flow *f, unsigned reason)
+{
+	int64_t at = r->setup->replay ? f->last_seen_kns : clock_now(f->clock);
+	r->h.flows_closed++;
+	count_store_failure(r, flow_store_queue_update(r->setup->store, f, true, reason, at));
+	conntrack_remove(r->ct, f);
+}
+
 static void handle_event(struct recorder *r, const struct fa_event *ev)
 {
 	struct flow_store *st = r->setup->store;
@@ -100,9 +128,23 @@ static void handle_event(struct recorder *r, const struct fa_event *ev)
 		r->h.flows_opened++;
 		count_store_failure(r, flow_store_queue_open(st, flow, ev));
 		break;
+	case CT_NEW_DECISION:
+		r->h.duplicate_opens++;
+		count_store_failure(r, flow_store_queue_decision(st, flow, ev));
+		count_store_failure(r, flow_store_queue_update(st, flow, false, 0, 0));
+		break;
 	case CT_DUPLICATE_OPEN:
 		r->h.duplicate_opens++;
+		r->h.folded_opens++;
 		count_store_failure(r, flow_store_queue_update(st, flow, false, 0, 0));
+		break;
+	case CT_FLOW_PACKET:
+		count_store_failure(r, flow_store_queue_update(st, flow, false, 0, 0));
+		break;
+	case CT_IDLE_REOPEN:
+		/* The flow ended while idle; this record starts a new one. */
+		close_local(r, flow, CONN_CLOSE_IDLE);
+		handle_event(r, ev);
 		break;
 	case CT_CLOSE:
 		r->h.flows_closed++;
@@ -177,12 +219,14 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 		return reject(r, source, why, data, len);
 	}
 	r->h.decoded++;
-	if (ev.last_seen_kns > r->replay_now[ev.clock])
+	/* A replay's clock is its records' clock: time passes when a record says
+	 * so, and only then do idle flows close, however fast the bytes arrive. */
+	if (r->setup->replay && ev.last_seen_kns > r->replay_now[ev.clock]) {
 		r->replay_now[ev.clock] = ev.last_seen_kns;
+		sweep_idle(r, ev.clock, ev.last_seen_kns);
+	}
 	handle_event(r, &ev);
 }
-
-static void commit(struct recorder *r);
 
 /*
  * Commit once the batch is full: --batch-events decisions, or (closes and
@@ -320,19 +364,6 @@ static void after_records(struct recorder *r)
 	}
 }
 
-/*
- * "Now" on a kernel clock. A replay carries another machine's (or another
- * time's) clock readings, so there "now" is the latest record time seen on
- * that clock: idle flows then close as they did when captured, and a long
- * replay does not hold every flow it ever saw open until the end.
- */
-static int64_t clock_now(const struct recorder *r, enum fa_clock clock)
-{
-	if (r->setup->replay)
-		return r->replay_now[clock];
-	return fa_clock_ns(clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME);
-}
-
 static int by_flow_id(const void *a, const void *b)
 {
 	int64_t x = (*(struct ct_flow *const *)a)->flow_id,
@@ -341,25 +372,34 @@ static int by_flow_id(const void *a, const void *b)
 }
 
 /*
- * Close idle flows the recorder tracks itself (v1, NFLOG, and every flow of a
- * replay; live kernel-tracked v2 flows are closed by the source's sweep).
- * all: close every flow still open, reason run_end (shutdown).
+ * Close the flows the recorder tracks itself (v1, NFLOG) that are idle at now
+ * on clock, a chunk at a time. Kernel-tracked v2 flows are closed by records:
+ * live, from the source's flow-table sweep; in a replay, by the close records
+ * the capture holds (a --tee keeps them), or by a later open past the timeout.
  */
-static void sweep_local(struct recorder *r, bool all)
+static void sweep_idle(struct recorder *r, enum fa_clock clock, int64_t now)
+{
+	struct ct_flow *victims[SWEEP_CHUNK];
+	size_t n;
+	while ((n = conntrack_expired(r->ct, clock, now, victims, SWEEP_CHUNK)) > 0) {
+		/* In flow_id order the updates walk the flows table's pages in
+		 * sequence instead of dirtying pages at random. */
+		if (n > 1)
+			qsort(victims, n, sizeof(*victims), by_flow_id);
+		for (size_t i = 0; i < n; i++) {
+			close_local(r, victims[i], CONN_CLOSE_IDLE);
+			commit_if_full(r);
+		}
+	}
+}
+
+/* Shutdown: close every flow still open, reason run_end. */
+static void sweep_all(struct recorder *r)
 {
 	size_t cursor = 0, n = 0, cap = 0;
 	struct ct_flow **victims = NULL;
 	struct ct_flow *f;
 	while ((f = conntrack_next(r->ct, &cursor))) {
-		if (!all) {
-			if (f->kernel_tracked && !r->setup->replay)
-				continue; /* the kernel flow table's sweep closes it */
-			int64_t idle = f->protocol == PKT_PROTO_TCP
-					       ? (int64_t)r->opts->tcp_idle_s * NS_PER_S
-					       : (int64_t)r->opts->udp_idle_s * NS_PER_S;
-			if (clock_now(r, f->clock) - f->last_seen_kns < idle)
-				continue;
-		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			struct ct_flow **v = realloc(victims, cap * sizeof(*v));
@@ -369,19 +409,10 @@ static void sweep_local(struct recorder *r, bool all)
 		}
 		victims[n++] = f;
 	}
-	/* In flow_id order the updates walk the flows table's pages in sequence
-	 * instead of dirtying pages at random all over it (hash order). */
 	if (n > 1)
 		qsort(victims, n, sizeof(*victims), by_flow_id);
 	for (size_t i = 0; i < n; i++) {
-		f = victims[i];
-		/* A replay's clocks are another machine's: close at the last record. */
-		int64_t at = r->setup->replay ? f->last_seen_kns : clock_now(r, f->clock);
-		r->h.flows_closed++;
-		count_store_failure(
-			r, flow_store_queue_update(r->setup->store, f, true,
-						   all ? CONN_CLOSE_RUN_END : CONN_CLOSE_IDLE, at));
-		conntrack_remove(r->ct, f);
+		close_local(r, victims[i], CONN_CLOSE_RUN_END);
 		commit_if_full(r);
 	}
 	free(victims);
@@ -422,7 +453,10 @@ static void on_tick(struct recorder *r)
 	if (read(r->tick_fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	sweep_sources(r, false);
-	sweep_local(r, false);
+	if (!r->setup->replay) {
+		sweep_idle(r, FA_CLOCK_MONOTONIC, clock_now(FA_CLOCK_MONOTONIC));
+		sweep_idle(r, FA_CLOCK_BOOTTIME, clock_now(FA_CLOCK_BOOTTIME));
+	}
 	if (++r->ticks % r->opts->stats_s == 0)
 		queue_health(r, false);
 	after_records(r);
@@ -553,7 +587,7 @@ static void shutdown_run(struct recorder *r)
 			drain_source(r, i, SIZE_MAX);
 	}
 	sweep_sources(r, true);
-	sweep_local(r, true);
+	sweep_all(r);
 	fill_health(r);
 	r->h.events_written = flow_store_events_written(st) + flow_store_pending_events(st);
 	queue_health(r, true);
@@ -593,6 +627,11 @@ int recorder_loop_run(const struct recorder_setup *setup)
 	};
 	r.ct = conntrack_new();
 	int rc = r.ct ? 0 : -ENOMEM;
+	if (r.ct)
+		conntrack_set_idle(r.ct, &(struct ct_idle){
+						 .tcp_ns = (int64_t)r.opts->tcp_idle_s * NS_PER_S,
+						 .other_ns = (int64_t)r.opts->udp_idle_s * NS_PER_S,
+					 });
 #ifdef FLOWAUDIT_WITH_NFLOG
 	r.frags = frag_match_new();
 	if (!r.frags)

@@ -18,3 +18,4 @@ function(flowaudit_evidence_test name)
 endfunction()
 
 flowaudit_evidence_test(decision_ids)
+flowaudit_evidence_test(decision_per_record)

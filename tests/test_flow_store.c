@@ -244,7 +244,7 @@ static void test_rejects_health_and_end(void **state)
 	/* The same run id again is refused by name. */
 	struct flow_store *st2 = flow_store_open(fx->db, fx->path, err, sizeof(err));
 	struct store_run_info run = {.cell_id = "cell-1", .run_id = "run-1", .source = "replay"};
-	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -FA_EXIT_DB);
+	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -FA_EXIT_USAGE);
 	assert_non_null(strstr(err, "already exists"));
 	flow_store_close(st2);
 }

@@ -573,7 +573,7 @@ static void test_conntrack_one_decision_per_attempt(void **state)
 		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
 		flow = conntrack_record(ct, &ev, &out);
 		assert_non_null(flow);
-		assert_int_equal(out, i == 0 ? CT_NEW_FLOW : CT_DUPLICATE_OPEN);
+		assert_int_equal(out, i == 0 ? CT_NEW_FLOW : CT_FLOW_PACKET);
 	}
 	assert_int_equal(flow->orig_packets, 3);
 	assert_int_equal(flow->orig_bytes, 180);
@@ -591,7 +591,7 @@ static void test_conntrack_one_decision_per_attempt(void **state)
 	assert_int_equal(kflow->orig_packets, 1);
 	/* ...and a further NFLOG packet still lands on the NFLOG flow. */
 	flow = conntrack_record(ct, &ev, &out);
-	assert_int_equal(out, CT_DUPLICATE_OPEN);
+	assert_int_equal(out, CT_FLOW_PACKET);
 	assert_int_equal(flow->orig_packets, 4);
 	assert_int_equal(kflow->orig_packets, 1);
 	conntrack_free(ct);
@@ -623,7 +623,7 @@ static void test_fragments_join_their_flow(void **state)
 		assert_int_equal(ev.src_port, 40000);
 		assert_int_equal(ev.dst_port, 9999);
 		flow = conntrack_record(ct, &ev, &out);
-		assert_int_equal(out, i == 0 ? CT_NEW_FLOW : CT_DUPLICATE_OPEN);
+		assert_int_equal(out, i == 0 ? CT_NEW_FLOW : CT_FLOW_PACKET);
 	}
 	assert_int_equal(flow->orig_packets, 3);
 	assert_int_equal(flow->orig_bytes, 1500 + 1500 + 1000);
@@ -664,7 +664,7 @@ static void test_conntrack_icmp_sessions(void **state)
 		make_frame(&f, 4, NF_INET_LOCAL_OUT, NFLOG_VERDICT_HINT_DROP, "p deny ", pkt, n);
 		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
 		conntrack_record(ct, &ev, &out);
-		assert_int_equal(out, i == 0 || i == 3 ? CT_NEW_FLOW : CT_DUPLICATE_OPEN);
+		assert_int_equal(out, i == 0 || i == 3 ? CT_NEW_FLOW : CT_FLOW_PACKET);
 		/* the reply joins its request's flow */
 		size_t m = ipv4_packet(pkt, 1, V4_PEER, V4_CELL, 0, 0, 8, 84);
 		pkt[20] = 0;
@@ -672,7 +672,7 @@ static void test_conntrack_icmp_sessions(void **state)
 		make_frame(&f, 4, NF_INET_LOCAL_IN, NFLOG_VERDICT_HINT_DROP, "p deny ", pkt, m);
 		assert_int_equal(decode_exact(f.bytes, f.len, &ev, err, sizeof(err)), 0);
 		conntrack_record(ct, &ev, &out);
-		assert_int_equal(out, CT_DUPLICATE_OPEN);
+		assert_int_equal(out, CT_FLOW_PACKET);
 	}
 	assert_int_equal(conntrack_count(ct), 2);
 	assert_int_equal(conntrack_unique_opened(ct), 2);

@@ -10,7 +10,7 @@ umask 022
 "$FLOWREC" --db "$DB" --cell cell-1 --run run-1 --replay "$TMP/known.bin" \
 	--policy-digest sha256:abc --keyset-id kid-1 2>"$TMP/stderr"
 check_eq "exit status" 0 $?
-grep -q "received 10, decoded 7, rejected 3, events written 4" "$TMP/stderr" ||
+grep -q "received 10, decoded 7, rejected 3, events written 5" "$TMP/stderr" ||
 	fail "summary line: $(cat "$TMP/stderr")"
 
 check_eq "file mode" 640 "$(stat -c %a "$DB")"
@@ -20,7 +20,8 @@ check_eq "decisions" \
 "1|egress|allow|ebpf_tc_observed|4|6|00000000000000000000FFFFC0000205|443|7777|
 2|egress|deny|ebpf_xdp_drop|4|17|00000000000000000000FFFFC0000206|53|3|
 3|egress|allow|ebpf_tc_observed|4|99|00000000000000000000FFFFC0000207|0|1|
-4|egress|allow|ebpf_tc_observed|6|6|20010DB8000000000000000000000001|443|1|60" \
+4|egress|allow|ebpf_tc_observed|6|6|20010DB8000000000000000000000001|443|1|60
+5|egress|allow|ebpf_tc_observed|4|6|00000000000000000000FFFFC0000205|443|7777|" \
 	"$(q "$DB" "SELECT seq, direction, decision, reason_code, family, protocol, hex(dst_addr),
 	dst_port, packet_count, byte_count FROM flow_events ORDER BY seq")"
 check_eq "IPv4 stored mapped" 00000000000000000000FFFFC0000205 \
@@ -34,7 +35,11 @@ open_seen=0 closed tcp_fin 6 4 1200 5000" \
 "$(q "$DB" "SELECT 'open_seen=' || open_seen || ' ' || state || ' ' || close_reason || ' ' ||
 	orig_packets || ' ' || resp_packets || coalesce(' ' || orig_bytes || ' ' || resp_bytes, '')
 	FROM flows ORDER BY flow_id")"
-check_eq "every decision has its flow" 4 \
+# Every v1 record is one decision: the repeat of record 1 is decision 5, on flow 1.
+check_eq "a repeated v1 record is a later decision on its open flow" "1|1 5|0" \
+	"$(q "$DB" "SELECT seq || '|' || opens_flow FROM flow_events WHERE flow_id =
+	(SELECT flow_id FROM flow_events WHERE seq = 1) ORDER BY seq" | paste -sd' ')"
+check_eq "every decision has its flow" 5 \
 	"$(q "$DB" 'SELECT count(*) FROM flow_events e JOIN flows f USING (flow_id)')"
 check_eq "rejects" \
 "replay|ring-buffer record is 39 bytes, expected exactly 40; kernel producer ABI drift or torn read|39
@@ -42,20 +47,20 @@ replay|unknown record kind 9 (3 bytes)|616263
 replay|truncated frame at end of input (10 bytes)|10" \
 "$(q "$DB" "SELECT source, reason, CASE WHEN length(raw) = 3 THEN hex(raw) ELSE length(raw) END
 	FROM rejects ORDER BY reject_id")"
-check_eq "final health" "1|10|7|3|4|4|4|1|1|0" \
+check_eq "final health" "1|10|7|3|5|4|4|1|0|1|0" \
 	"$(q "$DB" 'SELECT is_final, received, decoded, rejected, events_written, flows_opened,
-	flows_closed, duplicate_opens, orphan_closes, store_failures FROM health')"
+	flows_closed, duplicate_opens, folded_opens, orphan_closes, store_failures FROM health')"
 check_eq "run row" "cell-1|run-1|clean|replay|sha256:abc|kid-1|" \
 	"$(q "$DB" 'SELECT cell_id, run_id, end_status, source, policy_digest, keyset_id, issuer_kid FROM runs')"
-check_eq "observed_at = kernel time + run offset" 4 \
+check_eq "observed_at = kernel time + run offset" 5 \
 	"$(q "$DB" "SELECT count(*) FROM flow_events e JOIN runs r USING (run_pk)
 	WHERE e.observed_at = e.first_seen_kns + CASE e.source WHEN 'ebpf_v1' THEN r.mono_offset_ns ELSE r.boot_offset_ns END")"
 
 # A second run on the same file is its own run; the first is untouched.
 "$FLOWREC" --db "$DB" --cell cell-1 --run run-2 --replay "$TMP/known.bin" --quiet
-check_eq "second run" "2|1|4" "$(q "$DB" 'SELECT (SELECT count(*) FROM runs), min(seq), max(seq) FROM flow_events WHERE run_pk = 2')"
-check_eq "decision rows across runs" 8 "$(q "$DB" 'SELECT count(*) FROM flow_events')"
+check_eq "second run" "2|1|5" "$(q "$DB" 'SELECT (SELECT count(*) FROM runs), min(seq), max(seq) FROM flow_events WHERE run_pk = 2')"
+check_eq "decision rows across runs" 10 "$(q "$DB" 'SELECT count(*) FROM flow_events')"
 # Replay from stdin gives the same rows.
 "$FLOWREC" --db "$DB" --cell cell-1 --run run-3 --replay - --quiet <"$TMP/known.bin"
-check_eq "stdin replay" "4|3" "$(q "$DB" 'SELECT (SELECT count(*) FROM flow_events WHERE run_pk = 3), (SELECT count(*) FROM rejects WHERE run_pk = 3)')"
+check_eq "stdin replay" "5|3" "$(q "$DB" 'SELECT (SELECT count(*) FROM flow_events WHERE run_pk = 3), (SELECT count(*) FROM rejects WHERE run_pk = 3)')"
 finish

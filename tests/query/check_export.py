@@ -19,7 +19,7 @@ def fail(msg):
 def rows(db):
     sql = """SELECT e.event_id, e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref,
         e.family, hex(e.dst_addr) AS dst, e.dst_port, e.protocol, e.packet_count, e.byte_count,
-        e.observed_at, r.cell_id, r.run_id, hex(CAST(r.cell_id AS BLOB)) AS cid,
+        e.opens_flow, e.observed_at, r.cell_id, r.run_id, hex(CAST(r.cell_id AS BLOB)) AS cid,
         hex(CAST(r.run_id AS BLOB)) AS rid, iif(r.policy_digest IS NULL, NULL, hex(r.policy_digest)) AS pd, iif(r.keyset_id IS NULL, NULL, hex(r.keyset_id)) AS ks,
         iif(r.issuer_kid IS NULL, NULL, hex(r.issuer_kid)) AS ik, iif(r.correlation_id IS NULL, NULL, hex(r.correlation_id)) AS ci, f.flow_id AS fid, f.state,
         f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes
@@ -61,9 +61,11 @@ def expected(db):
         raw = bytes.fromhex(r["dst"])
         addr = str(ipaddress.IPv4Address(raw[12:])) if r["family"] == 4 else str(ipaddress.IPv6Address(raw))
         pk, bc = r["packet_count"], r["byte_count"]
-        if r["fid"] is not None and (r["state"] == "closed" or r["orig_packets"] + r["resp_packets"] > 0):
+        # The flow's totals go on the decision that opened it; later decisions keep their own.
+        opens = r["opens_flow"] == 1
+        if opens and r["fid"] is not None and (r["state"] == "closed" or r["orig_packets"] + r["resp_packets"] > 0):
             pk = r["orig_packets"] + r["resp_packets"]
-        if r["orig_bytes"] is not None or r["resp_bytes"] is not None:
+        if opens and (r["orig_bytes"] is not None or r["resp_bytes"] is not None):
             bc = (r["orig_bytes"] or 0) + (r["resp_bytes"] or 0)
         meta = lambda k: None if r[k] is None else text(r[k])
         out.append((r["observed_at"], {

@@ -113,7 +113,7 @@ static void write_known(FILE *f)
 	struct conn_record_v2 orphan =
 		v2(CONN_KIND_CLOSED, 4, "10.0.0.1", "192.0.2.9", 1234, 80, 600000000, 700000000);
 	put_frame(f, REPLAY_KIND_CONN_V2, &orphan, sizeof(orphan));
-	/* 8: a duplicate open of record 1: no new decision */
+	/* 8: a repeat of record 1 (flow still open): a later decision on that flow */
 	put_frame(f, REPLAY_KIND_FLOW_V1, &a, sizeof(a));
 	/* 9: truncated last frame: header says 40, 10 bytes follow */
 	uint8_t head[8] = {1, 0, 0, 0, 40, 0, 0, 0};

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A deny is never hidden: every v1 record is one decision (the seed), even on
+# a flow already open; a v2 open whose verdict differs from its open flow's is
+# a new decision on that flow; a repeat with the same verdict folds into the
+# flow but is counted, and flowq health's verdict says so ("folded"). summary
+# counts the deny, and the flow's totals are counted once. A database of the
+# previous schema is read as it is, and upgraded by the next recording.
+# Usage: test_decision_per_record.sh FLOWREC FLOWQ
+. "$(dirname "$0")/../integration/lib.sh"
+FLOWREC=$1 FLOWQ=$2
+FRAMES="python3 $(dirname "$0")/frames.py"
+export_cols() { "$FLOWQ" export --db "$1" --format ndjson | jq -r '[.decision_id, .decision, .reason_code, .packet_count] | map(tostring) | join(",")' | paste -sd' '; }
+
+# v1: allow, then deny one second later, same 5-tuple: two decisions.
+$FRAMES "$TMP/v1.bin" "v1 t=1s pkts=3 verdict=1" "v1 t=2s pkts=5 verdict=2"
+"$FLOWREC" --db "$TMP/v1.db" --cell c --run r --replay "$TMP/v1.bin" --quiet
+check_eq "v1: one decision per record, the deny kept" \
+	"c:r:1,allow,ebpf_tc_observed,5 c:r:2,deny,ebpf_xdp_drop,5" "$(export_cols "$TMP/v1.db")"
+check_eq "v1: both decisions are on one flow" "1|2|0" \
+	"$(q "$TMP/v1.db" 'SELECT count(*), (SELECT count(*) FROM flow_events), (SELECT count(*) FROM flow_events e LEFT JOIN flows f USING (flow_id) WHERE f.flow_id IS NULL) FROM flows')"
+check_eq "v1: summary counts the deny" '{"flows":2,"denied":1}' \
+	"$("$FLOWQ" summary --db "$TMP/v1.db" --format ndjson | jq -c 'select(.section=="total") | {flows, denied}')"
+check_eq "v1: summary lists the denied destination" '"192.0.2.5"' \
+	"$("$FLOWQ" summary --db "$TMP/v1.db" --format ndjson | jq -c 'select(.section=="denied") | .dst_addr')"
+check_eq "v1: health: one repeat open, nothing folded, ok" '[1,0,"ok"]' \
+	"$("$FLOWQ" health --db "$TMP/v1.db" --format ndjson | jq -c '[.duplicate_opens, .folded_opens, .verdict]')"
+check_eq "v1: --decision deny finds it" "c:r:2" \
+	"$("$FLOWQ" export --db "$TMP/v1.db" --decision deny --format ndjson | jq -r .decision_id)"
+
+# v2: allow opens the flow; a deny open on it is a new decision; a second
+# deny open folds; the close ends the one flow with both sides' totals.
+$FRAMES "$TMP/v2.bin" \
+	"v2 t=1s verdict=0 opkts=1 obytes=60" \
+	"v2 t=2s verdict=2 opkts=2 obytes=120" \
+	"v2 t=3s verdict=2 opkts=3 obytes=180" \
+	"v2 kind=closed t=1s last=4s opkts=10 obytes=1000 rpkts=6 rbytes=3000"
+"$FLOWREC" --db "$TMP/v2.db" --cell c --run r --replay "$TMP/v2.bin" --quiet
+check_eq "v2: the verdict change is a decision; the flow's totals go on its opening decision" \
+	"c:r:1,allow,ebpf_tc_observed,16 c:r:2,deny,ebpf_xdp_drop,2" "$(export_cols "$TMP/v2.db")"
+check_eq "v2: byte counts likewise" "4000 120" \
+	"$("$FLOWQ" export --db "$TMP/v2.db" --format ndjson | jq -r .byte_count | paste -sd' ')"
+check_eq "v2: one flow, closed, two decisions on it (opens_flow 1 then 0)" "1|closed|tcp_fin|1,0" \
+	"$(q "$TMP/v2.db" "SELECT count(*), f.state, f.close_reason, (SELECT group_concat(opens_flow) FROM (SELECT opens_flow FROM flow_events ORDER BY seq)) FROM flows f")"
+check_eq "v2: health counts the fold and says so" '[2,1,"folded",0]' \
+	"$("$FLOWQ" health --db "$TMP/v2.db" --format ndjson | jq -c '[.duplicate_opens, .folded_opens, .verdict, .lost]')"
+check_eq "v2: summary counts the deny once and the flow's packets once" '{"flows":2,"denied":1,"packets":18,"bytes":4120}' \
+	"$("$FLOWQ" summary --db "$TMP/v2.db" --format ndjson | jq -c 'select(.section=="total") | {flows, denied, packets, bytes}')"
+
+# The same verdict throughout: one decision, the repeats folded and counted.
+$FRAMES "$TMP/same.bin" "v2 t=1s verdict=2" "v2 t=2s verdict=2" "v2 t=3s verdict=2"
+"$FLOWREC" --db "$TMP/same.db" --cell c --run r --replay "$TMP/same.bin" --quiet
+check_eq "same verdict: one decision" "c:r:1,ebpf_xdp_drop" \
+	"$("$FLOWQ" export --db "$TMP/same.db" --format ndjson | jq -r '.decision_id + "," + .reason_code')"
+check_eq "same verdict: two folded opens, verdict folded" '[2,2,"folded"]' \
+	"$("$FLOWQ" health --db "$TMP/same.db" --format ndjson | jq -c '[.duplicate_opens, .folded_opens, .verdict]')"
+
+# A database of schema 1 (before opens_flow and folded_opens): flowq reads it
+# unchanged; flowrec upgrades it when it records the next run.
+cp "$TMP/v1.db" "$TMP/old.db"
+q "$TMP/old.db" "ALTER TABLE flow_events DROP COLUMN opens_flow; ALTER TABLE health DROP COLUMN folded_opens;
+	ALTER TABLE health DROP COLUMN tee_failures; ALTER TABLE runs DROP COLUMN boot_id;
+	ALTER TABLE flows DROP COLUMN icmp_type; ALTER TABLE flows DROP COLUMN icmp_code;
+	ALTER TABLE flows DROP COLUMN icmp_id; ALTER TABLE flows DROP COLUMN midstream;
+	ALTER TABLE health DROP COLUMN frag_unmatched; PRAGMA user_version = 1;"
+before=$(sha256sum <"$TMP/old.db")
+check_eq "schema 1: export" "c:r:1,allow,ebpf_tc_observed,5 c:r:2,deny,ebpf_xdp_drop,5" "$(export_cols "$TMP/old.db")"
+check_eq "schema 1: health" '[1,0,"ok"]' \
+	"$("$FLOWQ" health --db "$TMP/old.db" --format ndjson | jq -c '[.duplicate_opens, .folded_opens, .verdict]')"
+for cmd in runs flows summary verify; do
+	"$FLOWQ" $cmd --db "$TMP/old.db" --format ndjson >/dev/null 2>"$TMP/err"
+	check_eq "schema 1: flowq $cmd" "0|" "$?|$(cat "$TMP/err")"
+done
+check_eq "schema 1: flowq left the file as it was" "$before" "$(sha256sum <"$TMP/old.db")"
+"$FLOWREC" --db "$TMP/old.db" --cell c --run r2 --replay "$TMP/v1.bin" --quiet
+check_eq "schema 1: upgraded by flowrec (rows before the upgrade count as opening)" "3|4|1,1,1,0" \
+	"$(q "$TMP/old.db" "SELECT (SELECT user_version FROM pragma_user_version), count(*), group_concat(opens_flow) FROM (SELECT opens_flow FROM flow_events ORDER BY event_id)")"
+"$FLOWQ" verify --db "$TMP/old.db" >/dev/null || fail "verify after the upgrade"
+finish
