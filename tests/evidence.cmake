@@ -19,3 +19,4 @@ endfunction()
 
 flowaudit_evidence_test(decision_ids)
 flowaudit_evidence_test(decision_per_record)
+flowaudit_evidence_test(replay_clock)

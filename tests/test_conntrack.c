@@ -196,6 +196,177 @@ static void test_grows_and_iterates_every_flow(void **state)
 	conntrack_free(ct);
 }
 
+#define S 1000000000LL
+
+static const struct ct_idle idle_300_60 = {.tcp_ns = 300 * S, .other_ns = 60 * S};
+
+/* Every v1 record is one decision (the seed): a deny after an allow is kept. */
+static void test_v1_record_is_always_a_decision(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	enum ct_outcome out;
+	struct fa_event ev = event(40000, 1, 443, FA_EVENT_OPENED);
+	ev.clock = FA_CLOCK_MONOTONIC;
+	ev.decision_per_record = true;
+	const bool deny[] = {false, true, true, false};
+	const enum ct_outcome want[] = {CT_NEW_FLOW, CT_NEW_DECISION, CT_NEW_DECISION,
+					CT_NEW_DECISION};
+	struct ct_flow *first = NULL;
+	for (int i = 0; i < 4; i++) {
+		ev.deny = deny[i];
+		ev.orig_packets = (uint64_t)i + 1;
+		struct ct_flow *f = conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, want[i]);
+		assert_int_equal(f->deny, deny[i]);
+		if (i == 0)
+			first = f;
+		assert_ptr_equal(f, first); /* one flow carries every decision */
+	}
+	assert_int_equal(first->orig_packets, 4);
+	assert_int_equal(conntrack_unique_opened(ct), 1);
+	conntrack_free(ct);
+}
+
+/* v2: a verdict change is a decision; a repeat of the latest verdict folds. */
+static void test_verdict_change_is_a_decision(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	enum ct_outcome out;
+	struct fa_event ev = event(40000, 1, 443, FA_EVENT_OPENED);
+	const bool deny[] = {false, true, true, false, false};
+	const enum ct_outcome want[] = {CT_NEW_FLOW, CT_NEW_DECISION, CT_DUPLICATE_OPEN,
+					CT_NEW_DECISION, CT_DUPLICATE_OPEN};
+	for (int i = 0; i < 5; i++) {
+		ev.deny = deny[i];
+		conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, want[i]);
+	}
+	/* NFLOG: more packets with the attempt's verdict are packets; a change decides. */
+	struct fa_event nf = event(5000, 9, 25, FA_EVENT_OPENED);
+	nf.counts_are_deltas = true;
+	nf.deny = true;
+	nf.orig_packets = 1;
+	conntrack_record(ct, &nf, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	conntrack_record(ct, &nf, &out);
+	assert_int_equal(out, CT_FLOW_PACKET);
+	nf.deny = false;
+	struct ct_flow *f = conntrack_record(ct, &nf, &out);
+	assert_int_equal(out, CT_NEW_DECISION);
+	assert_int_equal(f->orig_packets, 3);
+	conntrack_free(ct);
+}
+
+/* An open for a flow idle past its timeout, on the records' clock, ends it first. */
+static void test_open_after_idle_is_a_new_flow(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	conntrack_set_idle(ct, &idle_300_60);
+	enum ct_outcome out;
+	struct fa_event ev = event(40000, 1, 443, FA_EVENT_OPENED);
+	ev.first_seen_kns = ev.last_seen_kns = 1 * S;
+	struct ct_flow *f = conntrack_record(ct, &ev, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	ev.first_seen_kns = ev.last_seen_kns = 200 * S; /* 199 s later: still the flow */
+	assert_ptr_equal(conntrack_record(ct, &ev, &out), f);
+	assert_int_equal(out, CT_DUPLICATE_OPEN);
+	ev.first_seen_kns = ev.last_seen_kns = 500 * S; /* exactly 300 s idle: ended */
+	ev.orig_packets = 99;
+	assert_ptr_equal(conntrack_record(ct, &ev, &out), f);
+	assert_int_equal(out, CT_IDLE_REOPEN);
+	assert_int_equal(f->last_seen_kns, 200 * S); /* nothing applied */
+	assert_int_not_equal(f->orig_packets, 99);
+	conntrack_remove(ct, f);
+	conntrack_record(ct, &ev, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	assert_int_equal(conntrack_unique_opened(ct), 2);
+	/* UDP uses the other timeout; a close is never a reopen. */
+	struct fa_event u = event(5353, 2, 53, FA_EVENT_OPENED);
+	u.protocol = 17;
+	u.first_seen_kns = u.last_seen_kns = 1 * S;
+	conntrack_record(ct, &u, &out);
+	u.first_seen_kns = u.last_seen_kns = 61 * S;
+	conntrack_record(ct, &u, &out);
+	assert_int_equal(out, CT_IDLE_REOPEN);
+	u.kind = FA_EVENT_CLOSED;
+	conntrack_record(ct, &u, &out);
+	assert_int_equal(out, CT_CLOSE);
+	conntrack_free(ct);
+}
+
+static bool brute_idle(const struct ct_flow *f, int64_t now)
+{
+	return now - f->last_seen_kns >= (f->protocol == 6 ? 300 * S : 60 * S);
+}
+
+/*
+ * conntrack_expired against a brute-force scan: random flows on both clocks
+ * (local ones, and kernel-tracked v2 ones that it never offers), seen again at
+ * random later times, some closed; at each "now" it hands out exactly the
+ * idle local flows of that clock, in chunks.
+ */
+static void test_expired_matches_a_full_scan(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	conntrack_set_idle(ct, &idle_300_60);
+	enum ct_outcome out;
+	uint32_t rng = 12345;
+	const int n = 3000;
+	for (int i = 0; i < n; i++) {
+		rng = rng * 1664525u + 1013904223u;
+		struct fa_event ev = event((uint16_t)i, (uint8_t)(i % 250), (uint16_t)(i / 250),
+					   FA_EVENT_OPENED);
+		ev.protocol = rng & 1 ? 6 : 17;
+		ev.clock = rng & 2 ? FA_CLOCK_MONOTONIC : FA_CLOCK_BOOTTIME;
+		ev.counts_are_deltas = ev.clock == FA_CLOCK_BOOTTIME && (rng & 4); /* NFLOG */
+		ev.first_seen_kns = ev.last_seen_kns = (int64_t)(rng >> 8) % (400 * S);
+		struct ct_flow *f = conntrack_record(ct, &ev, &out);
+		assert_int_equal(out, CT_NEW_FLOW);
+		f->flow_id = i;
+		if (rng & 8) { /* seen again later, with a new packet */
+			ev.first_seen_kns = ev.last_seen_kns =
+				f->last_seen_kns + (int64_t)(rng >> 12) % (200 * S);
+			conntrack_record(ct, &ev, &out);
+		}
+		if ((rng & 0x30) == 0x30)
+			conntrack_remove(ct, f);
+	}
+	size_t total = 0;
+	for (int64_t now = 100 * S; now <= 900 * S; now += 200 * S) {
+		for (int clock = 0; clock < 2; clock++) {
+			size_t want = 0, cursor = 0;
+			struct ct_flow *f;
+			while ((f = conntrack_next(ct, &cursor)))
+				want += !f->kernel_tracked && (int)f->clock == clock &&
+					brute_idle(f, now);
+			size_t got = 0, k;
+			struct ct_flow *chunk[100];
+			while ((k = conntrack_expired(ct, (enum fa_clock)clock, now, chunk, 100)) >
+			       0) {
+				for (size_t i = 0; i < k; i++) {
+					assert_false(chunk[i]->kernel_tracked);
+					assert_int_equal(chunk[i]->clock, clock);
+					assert_true(brute_idle(chunk[i], now));
+					conntrack_remove(ct, chunk[i]);
+				}
+				got += k;
+			}
+			assert_int_equal(got, want);
+			total += got;
+		}
+	}
+	assert_true(total > (size_t)n / 4); /* the check saw real work */
+	size_t cursor = 0;
+	struct ct_flow *f;
+	while ((f = conntrack_next(ct, &cursor)))
+		assert_true(f->kernel_tracked); /* every local flow is idle by 900 s */
+	conntrack_free(ct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +379,10 @@ int main(void)
 		cmocka_unit_test(test_reverse_direction_is_same_flow),
 		cmocka_unit_test(test_deltas_add_snapshots_replace),
 		cmocka_unit_test(test_grows_and_iterates_every_flow),
+		cmocka_unit_test(test_v1_record_is_always_a_decision),
+		cmocka_unit_test(test_verdict_change_is_a_decision),
+		cmocka_unit_test(test_open_after_idle_is_a_new_flow),
+		cmocka_unit_test(test_expired_matches_a_full_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
