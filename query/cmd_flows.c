@@ -114,8 +114,11 @@ static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 	v[K_CLOSED_AT] = time_value(st, FQ_FL_CLOSED_AT, s->closed, sizeof(s->closed));
 	int end_col = sqlite3_column_type(st, FQ_FL_CLOSED_AT) == SQLITE_NULL ? FQ_FL_LAST_SEEN_AT
 									      : FQ_FL_CLOSED_AT;
-	v[K_DURATION] = fq_v_int(sqlite3_column_int64(st, end_col) -
-				 sqlite3_column_int64(st, FQ_FL_OPENED_AT));
+	int64_t duration;
+	v[K_DURATION] = __builtin_sub_overflow(sqlite3_column_int64(st, end_col),
+					       sqlite3_column_int64(st, FQ_FL_OPENED_AT), &duration)
+				? fq_v_null() /* times no clock gives: unknown, not wrapped */
+				: fq_v_int(duration);
 	v[K_ORIG_PACKETS] = fq_col_value(st, FQ_FL_ORIG_PACKETS);
 	v[K_RESP_PACKETS] = fq_col_value(st, FQ_FL_RESP_PACKETS);
 	v[K_ORIG_BYTES] = fq_col_value(st, FQ_FL_ORIG_BYTES);

@@ -7,7 +7,9 @@
  *
  * Output: one record per line of the report, {section, dst_addr, protocol,
  * flows, denied, packets, bytes}; section is total, protocol, top_by_flows,
- * top_by_bytes or denied.
+ * top_by_bytes or denied. A packet or byte total that is not known exactly
+ * (a stored count that is not a non-negative integer, or a sum beyond
+ * 2^64-1) is null; it ranks first in top_by_bytes.
  */
 #include "commands.h"
 
@@ -32,12 +34,42 @@ static const struct fq_schema summary_schema = {
 	.keys = summary_keys,
 };
 
+static uint64_t col_u(sqlite3_stmt *st, int col)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* A packet or byte total: exact, or unknown (then v is UINT64_MAX, for ranking). */
+struct total {
+	uint64_t v;
+	bool unknown;
+};
+
 struct group {
 	struct fa_addr addr;
 	int family; /* destinations: 4 or 6 */
 	int64_t proto; /* protocols */
-	uint64_t flows, denied, packets, bytes;
+	uint64_t flows, denied;
+	struct total packets, bytes;
 };
+
+static void total_add(struct total *t, struct total x)
+{
+	if (t->unknown || x.unknown || __builtin_add_overflow(t->v, x.v, &t->v))
+		*t = (struct total){UINT64_MAX, true};
+}
+
+/* HI * 2^32 + LO from the query (see FQ_SU_*), unknown when any row was not a count. */
+static struct total col_total(sqlite3_stmt *st, int hi_col)
+{
+	uint64_t hi = col_u(st, hi_col), lo = col_u(st, hi_col + 1), bad = col_u(st, hi_col + 2);
+	struct total t = {lo, false};
+	if (bad || hi > UINT32_MAX)
+		return (struct total){UINT64_MAX, true};
+	total_add(&t, (struct total){hi << 32, false});
+	return t;
+}
 
 struct groups {
 	struct group *g;
@@ -56,12 +88,6 @@ static int groups_add(struct groups *gs, const struct group *g)
 	}
 	gs->g[gs->n++] = *g;
 	return 0;
-}
-
-static uint64_t col_u(sqlite3_stmt *st, int col)
-{
-	int64_t v = sqlite3_column_int64(st, col);
-	return v < 0 ? 0 : (uint64_t)v;
 }
 
 static int by_key(const void *a, const void *b)
@@ -90,7 +116,7 @@ static int by_flows(const void *a, const void *b)
 static int by_bytes(const void *a, const void *b)
 {
 	const struct group *x = a, *y = b;
-	int c = cmp_u(x->bytes, y->bytes);
+	int c = cmp_u(x->bytes.v, y->bytes.v);
 	return c ? c : by_key(a, b);
 }
 
@@ -112,8 +138,8 @@ static void fold(struct groups *gs)
 		if (by_key(&gs->g[w], &gs->g[r]) == 0) {
 			gs->g[w].flows += gs->g[r].flows;
 			gs->g[w].denied += gs->g[r].denied;
-			gs->g[w].packets += gs->g[r].packets;
-			gs->g[w].bytes += gs->g[r].bytes;
+			total_add(&gs->g[w].packets, gs->g[r].packets);
+			total_add(&gs->g[w].bytes, gs->g[r].bytes);
 		} else {
 			gs->g[++w] = gs->g[r];
 		}
@@ -142,8 +168,8 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 			}
 			g.flows = col_u(st[i], FQ_SU_FLOWS);
 			g.denied = col_u(st[i], FQ_SU_DENIED);
-			g.packets = col_u(st[i], FQ_SU_PACKETS);
-			g.bytes = col_u(st[i], FQ_SU_BYTES);
+			g.packets = col_total(st[i], FQ_SU_PACKETS_HI);
+			g.bytes = col_total(st[i], FQ_SU_BYTES_HI);
 			if (groups_add(gs, &g)) {
 				snprintf(err, errlen, "out of memory");
 				rc = -FA_EXIT_INTERNAL;
@@ -182,8 +208,8 @@ static void emit(struct fq_writer *w, const char *section, const struct group *g
 	}
 	v[3] = fq_v_uint(g->flows);
 	v[4] = fq_v_uint(g->denied);
-	v[5] = fq_v_uint(g->packets);
-	v[6] = fq_v_uint(g->bytes);
+	v[5] = g->packets.unknown ? fq_v_null() : fq_v_uint(g->packets.v);
+	v[6] = g->bytes.unknown ? fq_v_null() : fq_v_uint(g->bytes.v);
 	fq_writer_record(w, v);
 }
 
@@ -233,8 +259,8 @@ int fq_cmd_summary(const struct fq_cli *cli)
 	for (size_t i = 0; i < proto.n; i++) {
 		total.flows += proto.g[i].flows;
 		total.denied += proto.g[i].denied;
-		total.packets += proto.g[i].packets;
-		total.bytes += proto.g[i].bytes;
+		total_add(&total.packets, proto.g[i].packets);
+		total_add(&total.bytes, proto.g[i].bytes);
 	}
 	emit(&w, "total", &total, false);
 	for (size_t i = 0; i < proto.n; i++)

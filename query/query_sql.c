@@ -32,6 +32,25 @@
 	" FROM flow_events AS e JOIN runs AS r ON r.run_pk = e.run_pk"                             \
 	" LEFT JOIN flows AS f ON f.flow_id = e.flow_id"
 
+/*
+ * Summary groups. A sum of counts near 2^63 overflows SQLite's sum() (an
+ * error) and a flow total past 2^63-1 is a REAL: each count is summed as its
+ * high and low 32 bits (exact for 2^31 rows), and the rows whose count is not
+ * a non-negative integer are counted, so flowq can say "unknown" instead of
+ * failing or guessing. The filters go into the innermost query.
+ */
+#define SUM_VALID(x) "CASE WHEN typeof(" x ") = 'integer' AND " x " >= 0 THEN " x " END"
+#define SUM_BAD(x) "NOT (" x " IS NULL OR (typeof(" x ") = 'integer' AND " x " >= 0))"
+#define SUM_HEAD(key, family)                                                                      \
+	"SELECT k, fam, count(*), sum(deny), sum(p >> 32), sum(p & 4294967295), sum(p_bad),"       \
+	" sum(b >> 32), sum(b & 4294967295), sum(b_bad) FROM (SELECT k, fam, deny,"                \
+	" " SUM_VALID("p0") " AS p, " SUM_BAD("p0") " AS p_bad, " SUM_VALID(                       \
+		"b0") " AS b,"                                                                     \
+		      " " SUM_BAD("b0") " AS b_bad FROM (SELECT " key " AS k, " family " AS fam,"  \
+					" e.decision = 'deny' AS deny, " PACKETS_EXPR              \
+					" AS p0, " BYTES_EXPR " AS b0" EVENTS_FROM
+#define SUM_TAIL ")) GROUP BY k, fam"
+
 struct clause {
 	unsigned bit;
 	const char *sql;
@@ -111,12 +130,8 @@ static const struct {
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
 			 " ORDER BY r.started_at, r.run_pk", run_clauses, true},
-	[FQ_Q_SUM_DST] = {"SELECT e.dst_addr, e.family, count(*), sum(e.decision = 'deny'),"
-			  " sum(" PACKETS_EXPR "), sum(" BYTES_EXPR ")" EVENTS_FROM,
-			  " GROUP BY e.dst_addr, e.family", event_clauses, false},
-	[FQ_Q_SUM_PROTO] = {"SELECT e.protocol, NULL, count(*), sum(e.decision = 'deny'),"
-			    " sum(" PACKETS_EXPR "), sum(" BYTES_EXPR ")" EVENTS_FROM,
-			    " GROUP BY e.protocol", event_clauses, false},
+	[FQ_Q_SUM_DST] = {SUM_HEAD("e.dst_addr", "e.family"), SUM_TAIL, event_clauses, false},
+	[FQ_Q_SUM_PROTO] = {SUM_HEAD("e.protocol", "NULL"), SUM_TAIL, event_clauses, false},
 };
 
 unsigned fq_sql_filters(enum fq_query_kind kind)

@@ -125,14 +125,22 @@ enum {
 	FQ_HE_TEE_FAILURES,
 };
 
-/* FQ_Q_SUM_DST and FQ_Q_SUM_PROTO columns. */
+/*
+ * FQ_Q_SUM_DST and FQ_Q_SUM_PROTO columns. A count is HI * 2^32 + LO over the
+ * group's valid counts; BAD counts rows whose count is not a non-negative
+ * integer (the group's total is then unknown).
+ */
 enum {
 	FQ_SU_KEY, /* dst_addr blob, or protocol number */
 	FQ_SU_FAMILY, /* family (dst), or NULL (proto) */
-	FQ_SU_FLOWS, /* decisions, one per flow */
+	FQ_SU_FLOWS, /* decisions */
 	FQ_SU_DENIED,
-	FQ_SU_PACKETS,
-	FQ_SU_BYTES,
+	FQ_SU_PACKETS_HI,
+	FQ_SU_PACKETS_LO,
+	FQ_SU_PACKETS_BAD,
+	FQ_SU_BYTES_HI,
+	FQ_SU_BYTES_LO,
+	FQ_SU_BYTES_BAD,
 };
 
 /* The filters each kind understands (fq_filter_bit mask). */

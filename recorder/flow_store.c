@@ -386,7 +386,8 @@ static int step_reset(sqlite3_stmt *s)
 
 static void bind_counter(sqlite3_stmt *s, int i, uint64_t v, bool known)
 {
-	/* Counters above INT64_MAX cannot be stored in SQLite integers; clamp. */
+	/* Events are checked (event_limits.h), so only a flow's NFLOG per-packet
+	 * sum could pass INT64_MAX, after 2^63 packets: clamped, not wrapped. */
 	if (!known)
 		sqlite3_bind_null(s, i);
 	else

@@ -9,6 +9,7 @@
 
 #include "conntrack.h"
 #include "decode.h"
+#include "event_limits.h"
 #include "fa_exit.h"
 #include "fa_text.h"
 #include "fa_time.h"
@@ -218,6 +219,9 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 		snprintf(why, sizeof(why), "unknown record kind %u (%u bytes)", kind, len);
 		return reject(r, source, why, data, len);
 	}
+	if (event_check_storable(&ev, flow_store_clock_offset(r->setup->store, ev.clock), why,
+				 sizeof(why)))
+		return reject(r, source, why, data, len);
 	r->h.decoded++;
 	/* A replay's clock is its records' clock: time passes when a record says
 	 * so, and only then do idle flows close, however fast the bytes arrive. */

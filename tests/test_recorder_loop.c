@@ -179,11 +179,76 @@ static void test_summary_escapes_ids(void **state)
 	assert_non_null(strstr(line, "run run\\x0afake line of cell cell\\x1b[2J: received 1"));
 }
 
+static void put_v2(struct fixture *fx, uint64_t first, uint64_t last, uint64_t opkts,
+		   uint64_t rpkts, uint64_t obytes)
+{
+	struct conn_record_v2 r;
+	memset(&r, 0, sizeof(r));
+	r.kind = CONN_KIND_OPENED;
+	r.family = 4;
+	r.protocol = 17;
+	r.src_addr[0] = 10;
+	r.src_addr[3] = 2;
+	r.dst_addr[0] = 192;
+	r.dst_addr[3] = 9;
+	r.src_port = 5353;
+	r.dst_port = 53;
+	r.orig_packets = opkts;
+	r.resp_packets = rpkts;
+	r.orig_bytes = obytes;
+	r.first_seen_ns = first;
+	r.last_seen_ns = last;
+	put_frame(fx, REPLAY_KIND_CONN_V2, &r, sizeof(r));
+}
+
+/*
+ * Values the store cannot represent are refused with a reason and their raw
+ * bytes, never clamped or wrapped; the largest representable ones are stored
+ * as they are. (Run under UBSan in CI: no signed overflow on the way.)
+ */
+static void test_unrepresentable_values_are_rejects(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t max = UINT64_MAX, big = (uint64_t)INT64_MAX;
+	put_v1(fx, 1, 1, max, 1); /* first_seen 2^64-1 */
+	put_v1(fx, 2, max, 1 * S, 1); /* pkt_count 2^64-1 */
+	put_v1(fx, 3, 1, big, 1); /* a reading that overflows UTC with the offset */
+	put_v2(fx, 1 * S, max - 5, 1, 0, 60); /* last_seen beyond 2^63-1 */
+	put_v2(fx, 1 * S, 1 * S, big, big, 60); /* the directions' sum overflows */
+	put_v2(fx, 1 * S, 1 * S, 1, 0, max); /* bytes 2^64-1 */
+	put_v1(fx, 4, big, 2 * S, 2); /* 2^63-1 packets: stored as it is */
+	assert_int_equal(run_replay(fx, "cell", "extreme", true), FA_EXIT_OK);
+	assert_string_equal(
+		one(fx, "SELECT group_concat(reason, '|') FROM rejects"),
+		"first_seen 18446744073709551615 ns is beyond 2^63-1 ns: not a clock "
+		"reading|"
+		"packet count 18446744073709551615 + 0 exceeds 2^63-1, the largest count "
+		"the database stores|"
+		"first_seen 9223372036854775807 ns plus the run's clock offset 1000 ns is "
+		"not a UTC time in 64-bit ns|"
+		"last_seen 18446744073709551610 ns is beyond 2^63-1 ns: not a clock "
+		"reading|"
+		"packet count 9223372036854775807 + 9223372036854775807 exceeds 2^63-1, "
+		"the largest count the database stores|"
+		"byte count 18446744073709551615 + 0 exceeds 2^63-1, the largest count "
+		"the database stores");
+	assert_string_equal(one(fx, "SELECT group_concat(length(raw)) FROM rejects"),
+			    "40,40,40,96,96,96");
+	assert_string_equal(one(fx, "SELECT packet_count || '|' || decision || '|' || observed_at"
+				    " FROM flow_events"),
+			    "9223372036854775807|deny|2000001000");
+	assert_string_equal(one(fx, "SELECT received || '|' || decoded || '|' || rejected"
+				    " FROM health WHERE is_final = 1"),
+			    "7|1|6");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_run_without_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_escapes_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unrepresentable_values_are_rejects, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
