@@ -18,6 +18,11 @@ static int export_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	return 0;
 }
 
+static const char *export_error(void *ctx)
+{
+	return ((struct fq_export_scratch *)ctx)->err;
+}
+
 int fq_cmd_export(const struct fq_cli *cli)
 {
 	struct fq_export_scratch scratch = {0};
@@ -38,6 +43,7 @@ int fq_cmd_export(const struct fq_cli *cli)
 		.key_col = FQ_EV_OBSERVED_AT,
 		.schema = &fq_decision_schema,
 		.row = export_row,
+		.row_error = export_error,
 		.ctx = &scratch,
 		.signer = &signer,
 	};

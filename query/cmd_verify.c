@@ -6,6 +6,10 @@
  *   foreign_keys   PRAGMA foreign_key_check finds nothing
  *   seq            every run's flow_events seq are exactly 1..N (no gap, no repeat)
  *   flow_refs      every flow_events.flow_id names an existing flows row
+ *   enums          every stored enum value is one of its words (direction,
+ *                  decision, family of flow_events; direction, state,
+ *                  close_reason, family of flows), stored as text or integer
+ *                  as written: export refuses anything else
  *   decision_ids   no two runs share (cell_id, run_id), in this database or in
  *                  an earlier --db of the call: their decisions would export
  *                  the same decision_id (with seq above, ids are then unique)
@@ -14,9 +18,12 @@
  */
 #include "commands.h"
 
+#include "conn_record_v2.h"
 #include "dbset.h"
+#include "decision.h"
 #include "fa_db.h"
 #include "fa_exit.h"
+#include "fa_names.h"
 #include "fa_text.h"
 #include "fa_version.h"
 #include "out.h"
@@ -153,6 +160,55 @@ static void check_flow_refs(struct verifier *v)
 	report(v, "flow_refs", ok, ok ? "" : detail);
 }
 
+/* "'a', 'b'" for the SQL IN list of an enum's words (all plain identifiers). */
+static void word_list(char *buf, size_t len, const char *const *words, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s'%s'", i ? ", " : "", words[i]);
+}
+
+static void check_enums(struct verifier *v)
+{
+	const char *dirs[] = {fa_direction_name(CONN_DIR_EGRESS),
+			      fa_direction_name(CONN_DIR_INGRESS)};
+	const char *decisions[] = {fq_outcome_text(FQ_OUTCOME_ALLOW),
+				   fq_outcome_text(FQ_OUTCOME_DENY)};
+	const char *reasons[CONN_CLOSE_REASON_COUNT];
+	size_t nreasons = 0;
+	for (unsigned r = 0; r < CONN_CLOSE_REASON_COUNT; r++)
+		if (fa_close_reason_name(r))
+			reasons[nreasons++] = fa_close_reason_name(r);
+	char dir_list[64], decision_list[64], reason_list[160], sql[2048], buf[256], detail[320];
+	word_list(dir_list, sizeof(dir_list), dirs, 2);
+	word_list(decision_list, sizeof(decision_list), decisions, 2);
+	word_list(reason_list, sizeof(reason_list), reasons, nreasons);
+	/* The first offending row, described, and how many there are in all. */
+	snprintf(sql, sizeof(sql),
+		 "WITH bad AS ("
+		 " SELECT 'flow_events event_id ' || event_id || ': direction ' ||"
+		 " quote(direction) || ', decision ' || quote(decision) || ', family ' ||"
+		 " quote(family) AS what FROM flow_events"
+		 " WHERE typeof(direction) <> 'text' OR direction NOT IN (%s)"
+		 " OR typeof(decision) <> 'text' OR decision NOT IN (%s)"
+		 " OR typeof(family) <> 'integer' OR family NOT IN (4, 6)"
+		 " UNION ALL SELECT 'flows flow_id ' || flow_id || ': direction ' ||"
+		 " quote(direction) || ', state ' || quote(state) || ', close_reason ' ||"
+		 " quote(close_reason) || ', family ' || quote(family) FROM flows"
+		 " WHERE typeof(direction) <> 'text' OR direction NOT IN (%s)"
+		 " OR typeof(state) <> 'text' OR state NOT IN ('open', 'closed')"
+		 " OR (close_reason IS NOT NULL AND (typeof(close_reason) <> 'text'"
+		 " OR close_reason NOT IN (%s)))"
+		 " OR typeof(family) <> 'integer' OR family NOT IN (4, 6))"
+		 " SELECT (SELECT count(*) FROM bad) || ' rows hold a value outside its enum;"
+		 " first: ' || what FROM bad LIMIT 1",
+		 dir_list, decision_list, dir_list, reason_list);
+	bool ran = first_text(v, sql, buf, sizeof(buf));
+	snprintf(detail, sizeof(detail), "%s", buf);
+	report(v, "enums", ran && buf[0] == '\0', detail);
+}
+
 /* The (cell, run) pairs seen so far, as the decision_id prefix "<cell>:<run>" (encoded). */
 struct run_keys {
 	struct run_key {
@@ -281,6 +337,7 @@ int fq_cmd_verify(const struct fq_cli *cli)
 		check_foreign_keys(&v);
 		check_seq(&v);
 		check_flow_refs(&v);
+		check_enums(&v);
 		check_decision_ids(&v, cli, &keys, i);
 		problems += v.problems;
 		fq_dbset_close(&one);

@@ -61,20 +61,60 @@ static int format_decision_id(sqlite3_stmt *st, struct fq_export_scratch *s)
 	return 0;
 }
 
+/*
+ * The index of column col's text among names (exactly, as TEXT), or -1. A
+ * value stored as a BLOB or a number is outside the enum too.
+ */
+static int enum_index(sqlite3_stmt *st, int col, const char *const *names, int n)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+		return -1;
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(v, names[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* Refuse the row: column col (named name) holds a value outside expected. */
+static int refuse(sqlite3_stmt *st, struct fq_export_scratch *s, int col, const char *name,
+		  const char *expected)
+{
+	char shown[64] = "NULL";
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	if (v)
+		fa_text_escape(v, shown, sizeof(shown));
+	snprintf(s->err, sizeof(s->err),
+		 "decision %.100s holds %s '%s', not %s; refusing to export a value outside "
+		 "its enum (see flowq verify)",
+		 s->decision_id, name, shown, expected);
+	return -EINVAL;
+}
+
 int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decision *out)
 {
+	static const char *const directions[] = {"egress", "ingress"};
+	static const char *const decisions[] = {"allow", "deny"};
 	struct fq_flow_event ev = {0};
-	const char *direction = text_or_empty(st, FQ_EV_DIRECTION);
-	ev.direction = strcmp(direction, "ingress") == 0 ? FQ_DIR_INGRESS : FQ_DIR_EGRESS;
-	ev.decision = strcmp(text_or_empty(st, FQ_EV_DECISION), "deny") == 0 ? FQ_OUTCOME_DENY
-									     : FQ_OUTCOME_ALLOW;
+	if (format_decision_id(st, s))
+		return -ENOMEM;
+	int direction = enum_index(st, FQ_EV_DIRECTION, directions, 2);
+	if (direction < 0)
+		return refuse(st, s, FQ_EV_DIRECTION, "direction", "egress or ingress");
+	int decision = enum_index(st, FQ_EV_DECISION, decisions, 2);
+	if (decision < 0)
+		return refuse(st, s, FQ_EV_DECISION, "decision", "allow or deny");
+	int family = sqlite3_column_int(st, FQ_EV_FAMILY);
+	if (sqlite3_column_type(st, FQ_EV_FAMILY) != SQLITE_INTEGER || (family != 4 && family != 6))
+		return refuse(st, s, FQ_EV_FAMILY, "family", "4 or 6");
+	ev.direction = direction == 1 ? FQ_DIR_INGRESS : FQ_DIR_EGRESS;
+	ev.decision = decision == 1 ? FQ_OUTCOME_DENY : FQ_OUTCOME_ALLOW;
 	ev.reason_code = fq_col_text(st, FQ_EV_REASON);
 	ev.nft_rule_ref = fq_col_text(st, FQ_EV_NFT_RULE_REF);
 
-	int family = sqlite3_column_int(st, FQ_EV_FAMILY);
 	if (sqlite3_column_type(st, FQ_EV_DST_ADDR) == SQLITE_BLOB &&
-	    sqlite3_column_bytes(st, FQ_EV_DST_ADDR) == FA_ADDR_LEN &&
-	    (family == 4 || family == 6)) {
+	    sqlite3_column_bytes(st, FQ_EV_DST_ADDR) == FA_ADDR_LEN) {
 		struct fa_addr a;
 		memcpy(a.b, sqlite3_column_blob(st, FQ_EV_DST_ADDR), FA_ADDR_LEN);
 		ev.dst_addr = fa_addr_format(&a, family, s->addr, sizeof(s->addr));
@@ -92,8 +132,6 @@ int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decis
 
 	const char *cell = text_or_empty(st, FQ_EV_CELL_ID);
 	const char *run = text_or_empty(st, FQ_EV_RUN_ID);
-	if (format_decision_id(st, s))
-		return -ENOMEM;
 
 	const char *observed = fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_EV_OBSERVED_AT),
 						      s->observed_at, sizeof(s->observed_at));

@@ -19,13 +19,16 @@ struct fq_export_scratch {
 	char observed_at[FA_RFC3339_LEN];
 	char *decision_id;
 	size_t decision_id_cap;
+	char err[256]; /* why the last row was refused */
 };
 
 /*
  * Translate the current row of st (an FQ_Q_EVENTS statement) into *out.
  * Values the database holds in a wrong shape (a dst_addr that is not 16
  * bytes, a port outside 0-65535, a negative count) become null rather than
- * a wrong number. Returns 0 or -ENOMEM.
+ * a wrong number. A value outside its enum (direction, decision, family) is
+ * never defaulted: evidence fails closed, -EINVAL with the reason in s->err.
+ * Returns 0, -EINVAL or -ENOMEM.
  */
 int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decision *out);
 /* Free the scratch buffers. */

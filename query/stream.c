@@ -138,8 +138,14 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		}
 		if (rc == 0)
 			break;
-		if (spec->row(st[which], which, spec->ctx, vals) ||
-		    fq_writer_record(&writer, vals)) {
+		rc = spec->row(st[which], which, spec->ctx, vals);
+		if (rc == -EINVAL && spec->row_error) {
+			snprintf(err, sizeof(err), "%s: %s", dbs.paths[which],
+				 spec->row_error(spec->ctx));
+			exit_code = FA_EXIT_DB;
+			goto fail;
+		}
+		if (rc || fq_writer_record(&writer, vals)) {
 			snprintf(err, sizeof(err), "out of memory");
 			exit_code = FA_EXIT_INTERNAL;
 			goto fail;

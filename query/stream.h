@@ -22,9 +22,14 @@ struct fq_stream_spec {
 	const struct fq_schema *schema;
 	/*
 	 * Fill schema->n values from the current row of st (database index db).
-	 * Text may point into st's row or into ctx. Returns 0 or -ENOMEM.
+	 * Text may point into st's row or into ctx. Returns 0, -ENOMEM, or
+	 * -EINVAL when the row holds what the output must not show (a stored
+	 * value outside its enum): the command then fails with FA_EXIT_DB and
+	 * row_error's message.
 	 */
 	int (*row)(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *vals);
+	/* The one-line reason of the last -EINVAL from row (NULL: no such rows). */
+	const char *(*row_error)(void *ctx);
 	void *ctx;
 	const struct fq_cose_signer *signer; /* --format cose-sign1: key and kid (export) */
 };
