@@ -5,9 +5,12 @@
 #include "fa_exit.h"
 #include "fa_version.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -263,6 +266,41 @@ fail:
 	return rc;
 }
 
+/*
+ * "file:PATH?immutable=1" with PATH percent-encoded (everything but unreserved
+ * characters and '/'), so '?', '#' and '%' in a file name stay in the name.
+ * Returns a malloc'ed URI or NULL.
+ */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *uri = malloc(3 * n + 32), *p = uri;
+	if (!uri)
+		return NULL;
+	/* An absolute path gets an empty authority, so "//x" is not a host. */
+	p += sprintf(p, path[0] == '/' ? "file://" : "file:");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if (isalnum(*s) || strchr("/-._~", *s)) {
+			*p++ = (char)*s;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		}
+	}
+	strcpy(p, "?immutable=1");
+	return uri;
+}
+
+/*
+ * A database without a -wal file beside it is not being written (flowrec
+ * keeps the WAL while it runs, and SQLite removes it on a clean close): it is
+ * opened immutable, so SQLite creates no -wal or -shm and needs no write
+ * access anywhere (a forensic copy on read-only media, a reader who cannot
+ * write the directory). With a -wal, the normal WAL read path sees what the
+ * writer committed.
+ */
 int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -270,7 +308,16 @@ int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen)
 	int rc = check_file_header(path, true, err, errlen);
 	if (rc)
 		return rc;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	bool live = stat(wal, &sb) == 0 || errno != ENOENT;
+	char *uri = live ? NULL : immutable_uri(path);
+	int open_rc = live || !uri ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL)
+				   : sqlite3_open_v2(uri, &db,
+						     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (open_rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open read-only: %s", path,
 			 db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);

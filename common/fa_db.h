@@ -40,7 +40,11 @@ enum fa_db_durability {
 int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out, char *err,
 		      size_t errlen);
 
-/* Open path read-only for queries; same return convention as the writer. */
+/*
+ * Open path read-only for queries; same return convention as the writer.
+ * Without a -wal file beside it the database is opened immutable: nothing
+ * is created beside it and no write access is needed anywhere.
+ */
 int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen);
 
 /* Read one integer pragma; returns 0 and sets *value, or a SQLite error code. */

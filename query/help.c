@@ -32,7 +32,10 @@
 	"                   transaction per database, so results are consistent while\n"           \
 	"                   flowrec is writing. Rows of several databases are merged in\n"         \
 	"                   time order (ties: --db order, then insertion order). One\n"            \
-	"                   file given twice (any path to it) is a usage error.\n"
+	"                   file given twice (any path to it) is a usage error.\n"                 \
+	"                   A database without a -wal file (not being recorded) is\n"              \
+	"                   opened immutable: read-only media and read-only users work,\n"         \
+	"                   and nothing is created beside it.\n"
 
 #define TIME_FORMS                                                                                 \
 	"                   T is RFC 3339 (2026-05-06T12:00:00Z, fraction and offset\n"            \
