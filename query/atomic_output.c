@@ -5,11 +5,54 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static const char *kind_of(mode_t m)
+{
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISDIR(m)  ? "a directory"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISLNK(m)  ? "a symbolic link"
+			     : "not a regular file";
+}
+
+int fq_atomic_check_target(const char *path, const char *const *inputs, size_t n, char *err,
+			   size_t errlen)
+{
+	struct stat out, in;
+	if (lstat(path, &out) != 0)
+		return 0; /* nothing there yet: created by the rename */
+	if (!S_ISREG(out.st_mode)) {
+		snprintf(err, errlen,
+			 "--output %s: is %s, not a regular file; refusing to replace it (to feed "
+			 "a pipe or a device, write to standard output: leave out --output)",
+			 path, kind_of(out.st_mode));
+		return -EINVAL;
+	}
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+			char name[PATH_MAX];
+			snprintf(name, sizeof(name), "%s%s", inputs[i], suffixes[k]);
+			if (stat(name, &in) == 0 && in.st_dev == out.st_dev &&
+			    in.st_ino == out.st_ino) {
+				snprintf(err, errlen,
+					 "--output %s: is the input %s; refusing to replace it "
+					 "(choose another file)",
+					 path, name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
 
 int fq_atomic_open(struct fq_atomic *a, const char *path, char *err, size_t errlen)
 {

@@ -16,6 +16,16 @@ struct fq_atomic {
 };
 
 /*
+ * Refuse an output path that must not be replaced, before anything is
+ * opened for writing: one that exists and is not a regular file (a FIFO, a
+ * device, a directory, a socket, or a symlink: the rename would put a file in
+ * its place), or one of the n inputs (same device and inode as a database or
+ * its -wal, -shm or -journal file, however the path is spelt). Returns 0, or
+ * -EINVAL with one line in err.
+ */
+int fq_atomic_check_target(const char *path, const char *const *inputs, size_t n, char *err,
+			   size_t errlen);
+/*
  * Create the temporary file for path (mode 0644 minus umask). Returns 0 and
  * fills *a, or -errno with a one-line reason in err.
  */

@@ -74,6 +74,11 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 	int exit_code = FA_EXIT_OK;
 	uint64_t expected = 0;
 
+	if (cli->output &&
+	    fq_atomic_check_target(cli->output, cli->dbs, cli->ndb, err, sizeof(err))) {
+		exit_code = FA_EXIT_USAGE;
+		goto fail;
+	}
 	int rc = fq_dbset_open(&dbs, cli->dbs, cli->ndb, err, sizeof(err));
 	if (rc) {
 		exit_code = -rc;
