@@ -14,7 +14,7 @@ enum fa_exit {
 	FA_EXIT_SOURCE = 4, /* capture source failed (BPF load/attach, netns, replay file) */
 	FA_EXIT_UNSUPPORTED = 5, /* feature not built in or not supported by this host */
 	FA_EXIT_NOT_FLOWAUDIT = 6, /* file is not a flowaudit database, or a newer schema */
-	FA_EXIT_IO = 7, /* output could not be written */
+	FA_EXIT_IO = 7, /* output could not be written (flowq --output or stdout; flowrec --tee) */
 	FA_EXIT_PRIVS = 8, /* privilege drop failed */
 	FA_EXIT_BAD_SIGNATURE = 9, /* flowq verify-export: the signature does not verify */
 	FA_EXIT_NOT_COSE = 10, /* file to check unreadable, or not a COSE_Sign1 flowq can check */

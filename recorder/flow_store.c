@@ -40,7 +40,8 @@ enum op_type {
 	OP_UPDATE,
 	OP_ORPHAN,
 	OP_REJECT,
-	OP_HEALTH
+	OP_HEALTH,
+	OP_RUN_CLOCK /* the run row's offsets, host and boot id (flow_store_adopt_clock) */
 };
 
 struct op_update {
@@ -74,6 +75,11 @@ struct store_op {
 			bool final;
 			int64_t at;
 		} health;
+		struct {
+			int64_t mono_offset_ns, boot_offset_ns;
+			char host[72];
+			char boot_id[40];
+		} clock;
 	} u;
 };
 
@@ -86,6 +92,7 @@ enum stmt_id {
 	ST_UPDATE_FLOW,
 	ST_INSERT_REJECT,
 	ST_INSERT_HEALTH,
+	ST_UPDATE_RUN_CLOCK,
 	ST_COUNT
 };
 
@@ -126,6 +133,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
 		" ?18, ?19, ?20, ?21, ?22, ?23)",
+	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = ?2, boot_offset_ns = ?3,"
+				" host = ?4, boot_id = ?5 WHERE run_pk = ?1",
 };
 
 struct flow_store {
@@ -195,8 +204,8 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 		st->db,
 		"INSERT INTO runs (cell_id, run_id, started_at, policy_digest, keyset_id,"
 		" issuer_kid, correlation_id, source, iface, iface_side, netns, host,"
-		" recorder_version, mono_offset_ns, boot_offset_ns)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" recorder_version, mono_offset_ns, boot_offset_ns, boot_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 		-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		goto sql_error;
@@ -215,6 +224,7 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 	sqlite3_bind_text(s, 13, FLOWAUDIT_VERSION_STRING, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, run->mono_offset_ns);
 	sqlite3_bind_int64(s, 15, run->boot_offset_ns);
+	bind_text_or_null(s, 16, run->boot_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		snprintf(err, errlen,
@@ -242,6 +252,23 @@ sql_error:
 int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock)
 {
 	return clock == FA_CLOCK_MONOTONIC ? st->mono_offset_ns : st->boot_offset_ns;
+}
+
+static struct store_op *push_op(struct flow_store *st, enum op_type type);
+
+int flow_store_adopt_clock(struct flow_store *st, int64_t mono_offset_ns, int64_t boot_offset_ns,
+			   const char *host, const char *boot_id)
+{
+	struct store_op *op = push_op(st, OP_RUN_CLOCK);
+	if (!op)
+		return -ENOMEM;
+	st->mono_offset_ns = mono_offset_ns;
+	st->boot_offset_ns = boot_offset_ns;
+	op->u.clock.mono_offset_ns = mono_offset_ns;
+	op->u.clock.boot_offset_ns = boot_offset_ns;
+	snprintf(op->u.clock.host, sizeof(op->u.clock.host), "%s", host ? host : "");
+	snprintf(op->u.clock.boot_id, sizeof(op->u.clock.boot_id), "%s", boot_id ? boot_id : "");
+	return 0;
 }
 
 static struct store_op *push_op(struct flow_store *st, enum op_type type)
@@ -531,6 +558,17 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 	return step_reset(s);
 }
 
+static int apply_run_clock(struct flow_store *st, const struct store_op *op)
+{
+	sqlite3_stmt *s = st->st[ST_UPDATE_RUN_CLOCK];
+	sqlite3_bind_int64(s, 1, st->run_pk);
+	sqlite3_bind_int64(s, 2, op->u.clock.mono_offset_ns);
+	sqlite3_bind_int64(s, 3, op->u.clock.boot_offset_ns);
+	bind_text_or_null(s, 4, op->u.clock.host);
+	bind_text_or_null(s, 5, op->u.clock.boot_id);
+	return step_reset(s);
+}
+
 static void free_op(struct store_op *op)
 {
 	if (op->type == OP_REJECT)
@@ -584,6 +622,9 @@ int flow_store_commit(struct flow_store *st)
 			break;
 		case OP_HEALTH:
 			rc = apply_health(st, op, written);
+			break;
+		case OP_RUN_CLOCK:
+			rc = apply_run_clock(st, op);
 			break;
 		}
 	}

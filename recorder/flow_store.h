@@ -35,6 +35,7 @@ struct store_run_info {
 	const char *iface_side;
 	const char *netns;
 	const char *host;
+	const char *boot_id; /* the kernel boot the offsets belong to; NULL: unknown */
 	int64_t started_at; /* UTC ns */
 	int64_t mono_offset_ns; /* UTC = CLOCK_MONOTONIC + this */
 	int64_t boot_offset_ns; /* UTC = CLOCK_BOOTTIME + this */
@@ -59,7 +60,7 @@ struct store_health {
 	uint64_t daemon_drops;
 	uint64_t frag_unmatched; /* later IP fragments attributed to no flow (kernel + NFLOG) */
 	uint64_t store_failures;
-	uint64_t tee_failures; /* records not written to --tee */
+	uint64_t tee_failures; /* frames not written to --tee */
 	uint64_t commits;
 	uint64_t slowest_commit_us;
 };
@@ -77,6 +78,14 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 			 size_t errlen);
 /* The run's UTC offset for a kernel clock. */
 int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock);
+/*
+ * Take over another run's clock (a replay of a --tee file with its header):
+ * events queued from now on use these offsets, and the run row gets them,
+ * with the host and boot id (NULL or "": unknown), in the next commit. Call
+ * before any event is queued. 0 or -ENOMEM.
+ */
+int flow_store_adopt_clock(struct flow_store *st, int64_t mono_offset_ns, int64_t boot_offset_ns,
+			   const char *host, const char *boot_id);
 
 /*
  * Queue a new flow opened by ev: its flows row and its decision (flow_events

@@ -2,10 +2,11 @@
 /*
  * flowrec: records a cell's network flows into a SQLite database.
  *
- * Order of work, privileged first (as pflogd): parse options, open and check
- * the database, start the sources (load and attach BPF inside the cell's
- * namespace, bind netlink), record the run, drop privileges if asked, then run
- * the loop until a signal or the end of a replay.
+ * Order of work, privileged first (as pflogd): parse options, make sure
+ * --tee is none of the inputs, open and check the database, start the sources
+ * (load and attach BPF inside the cell's namespace, bind netlink), record the
+ * run, drop privileges if asked, then run the loop until a signal or the end
+ * of a replay.
  */
 #include "fa_db.h"
 #include "fa_exit.h"
@@ -15,11 +16,15 @@
 #include "recorder_options.h"
 #include "replay_writer.h"
 #include "source_select.h"
+#include "tee_header.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ERR_LEN 1024
@@ -34,6 +39,56 @@ static void source_names(const struct recorder_setup *s, char *buf, size_t len)
 	}
 }
 
+/*
+ * --tee must never be one of the run's inputs: opening it for writing
+ * truncates it. st is the tee file (stat'ed before anything is opened, then
+ * fstat'ed once it is open and not yet truncated): refuse it when it is the
+ * database (or its -wal, -shm, -journal) or the --replay input (a file, or
+ * standard input for "-"), by device and inode, however the path is spelt.
+ */
+static int tee_is_an_input(const struct stat *st, const struct recorder_options *o, char *err,
+			   size_t errlen)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	struct stat in;
+	for (size_t k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+		char name[PATH_MAX];
+		snprintf(name, sizeof(name), "%s%s", o->db, suffixes[k]);
+		if (stat(name, &in) == 0 && in.st_dev == st->st_dev && in.st_ino == st->st_ino) {
+			snprintf(err, errlen,
+				 "--tee %s: is the database %s; refusing to overwrite it (choose "
+				 "another file)",
+				 o->tee, name);
+			return -FA_EXIT_USAGE;
+		}
+	}
+	if (o->replay) {
+		bool is_stdin = strcmp(o->replay, "-") == 0;
+		int rc = is_stdin ? fstat(STDIN_FILENO, &in) : stat(o->replay, &in);
+		if (rc == 0 && in.st_dev == st->st_dev && in.st_ino == st->st_ino) {
+			snprintf(err, errlen,
+				 "--tee %s: is the --replay input%s; refusing to overwrite it "
+				 "(choose another file)",
+				 o->tee, is_stdin ? " (standard input)" : "");
+			return -FA_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* replay_writer_open's check: remembers a refusal, so main exits with its code. */
+struct tee_check {
+	const struct recorder_options *o;
+	int refused; /* 0 or -FA_EXIT_USAGE */
+};
+
+static int tee_refuse(const struct stat *st, void *ctx, char *err, size_t errlen)
+{
+	struct tee_check *c = ctx;
+	c->refused = tee_is_an_input(st, c->o, err, errlen);
+	return c->refused;
+}
+
 int main(int argc, char **argv)
 {
 	char err[ERR_LEN] = "";
@@ -41,6 +96,7 @@ int main(int argc, char **argv)
 	struct recorder_setup setup = {.opts = &o};
 	sqlite3 *db = NULL;
 	int exit_code = FA_EXIT_OK;
+	bool tee_failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	int rc = recorder_options_parse(argc, argv, &o, err, sizeof(err));
@@ -51,6 +107,12 @@ int main(int argc, char **argv)
 		return -rc;
 	}
 	setup.replay = o.replay != NULL;
+	struct stat tee_st;
+	if (o.tee && stat(o.tee, &tee_st) == 0 &&
+	    (rc = tee_is_an_input(&tee_st, &o, err, sizeof(err))) != 0) {
+		fprintf(stderr, "flowrec: %s\n", err);
+		return -rc;
+	}
 
 	rc = fa_db_open_writer(o.db,
 			       o.durability_full ? FA_DB_DURABILITY_FULL : FA_DB_DURABILITY_NORMAL,
@@ -67,14 +129,19 @@ int main(int argc, char **argv)
 	exit_code = source_select_start(&o, setup.sources, &setup.nsources, err, sizeof(err));
 	if (exit_code)
 		goto fail;
-	if (o.tee && !(setup.tee = replay_writer_open(o.tee, err, sizeof(err)))) {
-		exit_code = FA_EXIT_IO;
-		goto fail;
+	if (o.tee) {
+		/* Checked again on the open file, before it is truncated: no race. */
+		struct tee_check check = {.o = &o};
+		setup.tee = replay_writer_open(o.tee, tee_refuse, &check, err, sizeof(err));
+		if (!setup.tee) {
+			exit_code = check.refused ? -check.refused : FA_EXIT_IO;
+			goto fail;
+		}
 	}
 
-	char sources[64], host[256] = "";
+	char sources[64], boot_id[TEE_BOOT_ID_TEXT_LEN];
 	source_names(&setup, sources, sizeof(sources));
-	gethostname(host, sizeof(host) - 1);
+	run_clock_measure(&setup.clock);
 	struct store_run_info run = {
 		.cell_id = o.cell,
 		.run_id = o.run,
@@ -86,10 +153,11 @@ int main(int argc, char **argv)
 		.iface = o.iface,
 		.iface_side = o.iface ? (o.iface_side_host ? "host" : "cell") : NULL,
 		.netns = o.netns,
-		.host = host,
+		.host = setup.clock.host,
+		.boot_id = run_clock_boot_id_text(&setup.clock, boot_id),
 		.started_at = fa_clock_ns(CLOCK_REALTIME),
-		.mono_offset_ns = fa_clock_utc_offset(CLOCK_MONOTONIC),
-		.boot_offset_ns = fa_clock_utc_offset(CLOCK_BOOTTIME),
+		.mono_offset_ns = setup.clock.mono_offset_ns,
+		.boot_offset_ns = setup.clock.boot_offset_ns,
 	};
 	rc = flow_store_begin_run(setup.store, &run, err, sizeof(err));
 	if (rc < 0) {
@@ -107,8 +175,15 @@ int main(int argc, char **argv)
 fail:
 	fprintf(stderr, "flowrec: %s\n", err);
 out:
-	if (replay_writer_close(setup.tee) != 0)
-		fprintf(stderr, "flowrec: --tee %s: closing failed\n", o.tee);
+	/* A write error was reported (and counted) when it happened; a close that
+	 * fails only now still leaves the tee incomplete. */
+	tee_failed = setup.tee && replay_writer_error(setup.tee) != 0;
+	rc = replay_writer_close(setup.tee);
+	if (rc && !tee_failed) {
+		fprintf(stderr, "flowrec: --tee %s: closing failed: %s\n", o.tee, strerror(-rc));
+		if (exit_code == FA_EXIT_OK)
+			exit_code = FA_EXIT_IO;
+	}
 	for (int i = 0; i < setup.nsources; i++)
 		setup.sources[i]->ops->destroy(setup.sources[i]);
 	flow_store_close(setup.store);

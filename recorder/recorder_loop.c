@@ -16,6 +16,7 @@
 #include "packet_rules.h"
 #include "replay_frame.h"
 #include "replay_writer.h"
+#include "tee_header.h"
 #ifdef FLOWAUDIT_WITH_NFLOG
 #include "frag_match.h"
 #include "nflog_frame.h"
@@ -68,6 +69,10 @@ struct recorder {
 	struct frag_match *frags; /* NFLOG later fragments -> their first fragment's flow */
 	uint64_t nflog_frag_unmatched;
 #endif
+	struct run_clock clock; /* the run's (a replay may take its input's over) */
+	bool first_frame_seen;
+	bool tee_started; /* the tee header is written */
+	bool tee_reported; /* the tee's first failure is on stderr */
 };
 
 static void arm_timer(int fd, int64_t ns, bool periodic)
@@ -165,15 +170,82 @@ static void handle_event(struct recorder *r, const struct fa_event *ev)
 	}
 }
 
+/* After a tee call: count what it lost, and say so once when it first fails. */
+static void tee_check(struct recorder *r)
+{
+	struct replay_writer *tee = r->setup->tee;
+	int e = replay_writer_error(tee);
+	r->h.tee_failures = replay_writer_lost(tee);
+	if (e && !r->tee_reported) {
+		r->tee_reported = true;
+		fprintf(stderr,
+			"flowrec: --tee %s: write failed: %s; the tee is incomplete (recording "
+			"goes "
+			"on, exit %d at the end)\n",
+			r->opts->tee, strerror(-e), FA_EXIT_IO);
+	}
+}
+
+/* The tee's first frame: the run's clock (its offsets, host and boot id). */
+static void tee_start(struct recorder *r)
+{
+	uint8_t header[REPLAY_TEE_HEADER_SIZE];
+	if (!r->setup->tee || r->tee_started)
+		return;
+	r->tee_started = true;
+	tee_header_encode(&r->clock, header);
+	replay_writer_write(r->setup->tee, REPLAY_KIND_TEE_HEADER, header, sizeof(header));
+	tee_check(r);
+}
+
+static void tee_record(struct recorder *r, uint32_t kind, const uint8_t *data, uint32_t len)
+{
+	tee_start(r);
+	replay_writer_write(r->setup->tee, kind, data, len);
+	tee_check(r);
+}
+
+static void tee_flush(struct recorder *r)
+{
+	if (!r->setup->tee)
+		return;
+	replay_writer_flush(r->setup->tee);
+	tee_check(r);
+}
+
+/*
+ * A replay's leading tee header: the run takes over the clock of the run
+ * that wrote the tee, so the same records give the same UTC times. It is
+ * framing, not a record: not counted. Returns false when the frame is not
+ * such a header (it is then handled as any record: a misplaced or bad header
+ * is a reject).
+ */
+static bool adopt_tee_header(struct recorder *r, uint32_t kind, const uint8_t *data, uint32_t len)
+{
+	char why[DECODE_ERR_MAX], boot_id[TEE_BOOT_ID_TEXT_LEN];
+	struct run_clock c;
+	if (kind != REPLAY_KIND_TEE_HEADER || !r->setup->replay || r->first_frame_seen ||
+	    tee_header_decode(data, len, &c, why, sizeof(why)))
+		return false;
+	r->first_frame_seen = true;
+	r->clock = c;
+	count_store_failure(r, flow_store_adopt_clock(r->setup->store, c.mono_offset_ns,
+						      c.boot_offset_ns, c.host,
+						      run_clock_boot_id_text(&c, boot_id)));
+	return true;
+}
+
 static void process_record(struct recorder *r, const char *source, uint32_t kind,
 			   const uint8_t *data, uint32_t len)
 {
 	char why[DECODE_ERR_MAX];
 	struct fa_event ev;
+	if (adopt_tee_header(r, kind, data, len))
+		return;
+	r->first_frame_seen = true;
 	r->h.received++;
-	if (r->setup->tee && kind < RAW_KIND_TRUNCATED &&
-	    replay_writer_write(r->setup->tee, kind, data, len))
-		fprintf(stderr, "flowrec: --tee: write failed: %s\n", strerror(errno));
+	if (r->setup->tee && kind < RAW_KIND_TRUNCATED)
+		tee_record(r, kind, data, len);
 	if (r->store_failing && flow_store_pending_ops(r->setup->store) >= MAX_PENDING_OPS) {
 		r->h.store_failures++; /* counted, not queued: memory stays bounded */
 		return;
@@ -208,6 +280,15 @@ static void process_record(struct recorder *r, const char *source, uint32_t kind
 			r->nflog_frag_unmatched++; /* kept as its own decision: a logged deny stays */
 		break;
 #endif
+	case REPLAY_KIND_TEE_HEADER:
+		if (!r->setup->replay)
+			snprintf(why, sizeof(why), "tee header from a live source");
+		else if (tee_header_decode(data, len, &(struct run_clock){0}, why, sizeof(why)) ==
+			 0)
+			snprintf(why, sizeof(why),
+				 "tee header after the first frame (ignored: times keep this run's "
+				 "clock)");
+		return reject(r, source, why, data, len);
 	case RAW_KIND_TRUNCATED:
 		snprintf(why, sizeof(why), "truncated frame at end of input (%u bytes)", len);
 		return reject(r, source, why, data, len);
@@ -331,8 +412,7 @@ static void commit(struct recorder *r)
 		r->store_failing = false;
 		r->batch_armed = false;
 		arm_timer(r->batch_fd, 0, false);
-		if (r->setup->tee)
-			replay_writer_flush(r->setup->tee);
+		tee_flush(r);
 		return;
 	}
 	int64_t now = fa_clock_ns(CLOCK_MONOTONIC);
@@ -563,13 +643,16 @@ static void print_summary(const struct recorder *r)
 {
 	const struct recorder_options *o = r->opts;
 	const struct store_health *h = &r->h;
-	char run[160], cell[160];
+	char run[160], cell[160], tee[48] = "";
+	if (r->setup->tee)
+		snprintf(tee, sizeof(tee), "; tee %llu not written",
+			 (unsigned long long)h->tee_failures);
 	/* pflogd's "received, dropped (kernel/daemon)", for every place a record can be lost. */
 	fprintf(stderr,
 		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
 		"events written %llu; flows opened %llu, closed %llu; "
 		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
-		"netlink %llu overruns (%llu packets), daemon %llu, store %llu\n",
+		"netlink %llu overruns (%llu packets), daemon %llu, store %llu%s\n",
 		fa_text_escape(o->run, run, sizeof(run)),
 		fa_text_escape(o->cell, cell, sizeof(cell)), (unsigned long long)h->received,
 		(unsigned long long)h->decoded, (unsigned long long)h->rejected,
@@ -578,7 +661,7 @@ static void print_summary(const struct recorder *r)
 		(unsigned long long)(h->ring_drops + h->table_full),
 		(unsigned long long)h->ring_drops, (unsigned long long)h->table_full,
 		(unsigned long long)h->nflog_overruns, (unsigned long long)h->nflog_lost,
-		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures);
+		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures, tee);
 }
 
 static void shutdown_run(struct recorder *r)
@@ -592,6 +675,9 @@ static void shutdown_run(struct recorder *r)
 	}
 	sweep_sources(r, true);
 	sweep_all(r);
+	/* The tee is complete (or known not to be) before the final health row. */
+	tee_start(r);
+	tee_flush(r);
 	fill_health(r);
 	r->h.events_written = flow_store_events_written(st) + flow_store_pending_events(st);
 	queue_health(r, true);
@@ -610,8 +696,6 @@ static void shutdown_run(struct recorder *r)
 		}
 		sleep(1);
 	}
-	if (r->setup->tee)
-		replay_writer_flush(r->setup->tee);
 	if (flow_store_end_run(st, r->exit_code == FA_EXIT_OK ? "clean" : "error",
 			       fa_clock_ns(CLOCK_REALTIME)) != 0) {
 		fprintf(stderr, "flowrec: %s\n", flow_store_errmsg(st));
@@ -628,6 +712,7 @@ int recorder_loop_run(const struct recorder_setup *setup)
 		.sigfd = -1,
 		.batch_fd = -1,
 		.tick_fd = -1,
+		.clock = setup->clock,
 	};
 	r.ct = conntrack_new();
 	int rc = r.ct ? 0 : -ENOMEM;
@@ -669,6 +754,9 @@ int recorder_loop_run(const struct recorder_setup *setup)
 	shutdown_run(&r);
 	if (!r.opts->quiet)
 		print_summary(&r);
+	/* The database holds the whole run; the tee does not: say so by the exit. */
+	if (r.exit_code == FA_EXIT_OK && setup->tee && replay_writer_error(setup->tee))
+		r.exit_code = FA_EXIT_IO;
 out:
 	record_buf_free(&r.buf);
 	conntrack_free(r.ct);

@@ -12,6 +12,7 @@
 #include "flow_store.h"
 #include "recorder_options.h"
 #include "source.h"
+#include "tee_header.h"
 
 #define RECORDER_MAX_SOURCES 2
 
@@ -21,7 +22,8 @@ struct recorder_setup {
 	int nsources;
 	struct flow_store *store; /* run already begun */
 	struct replay_writer *tee; /* NULL: no --tee */
-	bool replay; /* records carry another machine's clocks: no idle sweep */
+	struct run_clock clock; /* the run's, as stored on it: the tee header's content */
+	bool replay; /* records carry their own clock: idle flows close on record time */
 };
 
 /*
@@ -29,6 +31,12 @@ struct recorder_setup {
  * every remaining flow (run_end), writes the final health row, commits and
  * ends the run. Returns an fa_exit code; the summary goes to stderr unless
  * opts->quiet. The caller still owns (and destroys) sources, store and tee.
+ *
+ * The tee starts with a header frame (the run's clock), then every record
+ * received. A replay whose first frame is a tee header takes that clock over
+ * (the header is not counted as a record, and is the tee's header in turn).
+ * A failed tee write is reported once, counted (health.tee_failures), and the
+ * recording goes on; the run then ends with FA_EXIT_IO.
  */
 int recorder_loop_run(const struct recorder_setup *setup);
 

@@ -11,7 +11,8 @@ ALTER TABLE flow_events ADD COLUMN opens_flow INTEGER NOT NULL DEFAULT 1;
 -- Repeated opens with the flow's verdict, folded into the flow without a
 -- decision of their own (a subset of duplicate_opens).
 ALTER TABLE health ADD COLUMN folded_opens INTEGER NOT NULL DEFAULT 0;
--- Records that could not be written to --tee (the tee is incomplete).
+-- Frames (records, and the tee's header) that could not be written to --tee:
+-- the tee is incomplete.
 ALTER TABLE health ADD COLUMN tee_failures INTEGER NOT NULL DEFAULT 0;
 
 -- The kernel boot the run's clock offsets belong to
