@@ -244,7 +244,9 @@ check_eq "run row" "nflog|$CELL_NS|clean" "$(sql "$DB1" "SELECT source, netns, e
 DECISIONS="SELECT source, direction, decision, reason_code, nft_rule_ref, nflog_prefix, family,
 	protocol, hex(src_addr), src_port, hex(dst_addr), dst_port, packet_count, byte_count,
 	first_seen_kns FROM flow_events"
-"$FLOWREC" --db "$E2E_TMP/replay1.db" --cell cell-e2e --run replay1 --replay "$E2E_TMP/nflog.tee" \
+# (The idle timeouts are the run's options, as the ids are: given again.)
+"$FLOWREC" --db "$E2E_TMP/replay1.db" --cell cell-e2e --run nflog-only --replay "$E2E_TMP/nflog.tee" \
+	--udp-idle-s 2 --tcp-idle-s 300 \
 	--quiet >"$E2E_TMP/replay1.log" 2>&1 || fail "replay of the NFLOG capture: $(cat "$E2E_TMP/replay1.log")"
 check_eq "replayed NFLOG capture: records received, decoded, rejected" \
 	"$(sql "$DB1" "SELECT received FROM health WHERE is_final = 1")|$(sql "$DB1" "SELECT received FROM health WHERE is_final = 1")|0" \
@@ -252,6 +254,12 @@ check_eq "replayed NFLOG capture: records received, decoded, rejected" \
 check_eq "replayed NFLOG capture: TCP and IPv6 decisions identical" \
 	"$(sql "$DB1" "$DECISIONS WHERE protocol = 6 OR family = 6 ORDER BY seq")" \
 	"$(sql "$E2E_TMP/replay1.db" "$DECISIONS WHERE protocol = 6 OR family = 6 ORDER BY seq")"
+# The tee's header carries the run's clock: the replay's export is the run's, byte for byte.
+if [ -n "$FLOWQ" ] && [ -x "$FLOWQ" ]; then
+	check_eq "replayed NFLOG capture: the same export, byte for byte" \
+		"$("$FLOWQ" export --db "$DB1" --format cbor-seq | sha256sum)" \
+		"$("$FLOWQ" export --db "$E2E_TMP/replay1.db" --format cbor-seq | sha256sum)"
+fi
 
 if [ -n "$FLOWQ" ] && [ -x "$FLOWQ" ]; then
 	"$FLOWQ" export --db "$DB1" --format ndjson >"$E2E_TMP/export1.ndjson" 2>"$E2E_TMP/export.err" ||
@@ -318,10 +326,16 @@ check_eq "NFLOG decisions in run 2" 4 "$(sql "$DB2" "SELECT count(*) FROM flow_e
 check_eq "rejects" 0 "$(sql "$DB2" "SELECT count(*) FROM rejects")"
 check_eq "final health: ring drops, table full, nflog overruns" "0|0|0" \
 	"$(sql "$DB2" "SELECT ring_drops, table_full, nflog_overruns FROM health WHERE is_final = 1")"
-"$FLOWREC" --db "$E2E_TMP/replay2.db" --cell cell-e2e --run replay2 --replay "$E2E_TMP/combined.tee" \
+"$FLOWREC" --db "$E2E_TMP/replay2.db" --cell cell-e2e --run nflog-ebpf --replay "$E2E_TMP/combined.tee" \
+	--udp-idle-s 300 --tcp-idle-s 300 \
 	--quiet >"$E2E_TMP/replay2.log" 2>&1 || fail "replay of the combined capture: $(cat "$E2E_TMP/replay2.log")"
 check_eq "replayed eBPF + NFLOG capture: the same decisions" \
 	"$(sql "$DB2" "$DECISIONS ORDER BY seq")" "$(sql "$E2E_TMP/replay2.db" "$DECISIONS ORDER BY seq")"
+if [ -n "$FLOWQ" ] && [ -x "$FLOWQ" ]; then
+	check_eq "replayed eBPF + NFLOG capture: the same export, byte for byte" \
+		"$("$FLOWQ" export --db "$DB2" --format cbor-seq | sha256sum)" \
+		"$("$FLOWQ" export --db "$E2E_TMP/replay2.db" --format cbor-seq | sha256sum)"
+fi
 check_eq "run row names both sources" 1 "$(sql "$DB2" "SELECT count(*) FROM runs WHERE source LIKE '%ebpf%' AND source LIKE '%nflog%'")"
 
 if [ -n "$FLOWQ" ] && [ -x "$FLOWQ" ]; then
