@@ -3,6 +3,7 @@
 #include "fa_db.h"
 
 #include "fa_exit.h"
+#include "fa_time.h"
 #include "fa_version.h"
 
 #include <ctype.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define SQLITE_MAGIC "SQLite format 3"
+#define BUSY_TIMEOUT_MS 5000
 
 int fa_db_schema_version(void)
 {
@@ -71,7 +73,7 @@ static int check_file_header(const char *path, bool must_exist, char *err, size_
 	return 0;
 }
 
-static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *err, size_t errlen)
+static int read_identity(sqlite3 *db, const char *path, bool allow_new, char *err, size_t errlen)
 {
 	long long app_id = 0, version = 0;
 	int rc = fa_db_pragma_int(db, "application_id", &app_id);
@@ -111,6 +113,45 @@ static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *e
 		return -FA_EXIT_NOT_FLOWAUDIT;
 	}
 	return 0;
+}
+
+/*
+ * The identity is read in one read transaction: another recorder creating
+ * the same new file may commit its migration at any moment, and pragmas read
+ * before it with a table count read after it would call the file foreign.
+ */
+static int check_identity(sqlite3 *db, const char *path, bool allow_new, char *err, size_t errlen)
+{
+	bool txn = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	int rc = read_identity(db, path, allow_new, err, errlen);
+	if (txn)
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * PRAGMA journal_mode=WAL needs the file to itself for a moment, and it does
+ * not wait on the busy handler: when another recorder is starting on the
+ * same file it fails with "database is locked". Retry it for the busy
+ * timeout before giving up.
+ */
+static bool switch_to_wal(sqlite3 *db)
+{
+	int64_t deadline = fa_clock_ns(CLOCK_MONOTONIC) + (int64_t)BUSY_TIMEOUT_MS * 1000000;
+	for (;;) {
+		sqlite3_stmt *st = NULL;
+		const char *mode = NULL;
+		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			mode = (const char *)sqlite3_column_text(st, 0);
+		bool wal = mode && strcmp(mode, "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal)
+			return true;
+		if (fa_clock_ns(CLOCK_MONOTONIC) > deadline)
+			return false;
+		sqlite3_sleep(10);
+	}
 }
 
 /*
@@ -212,7 +253,7 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	rc = check_identity(db, path, true, err, errlen);
 	if (rc)
 		goto fail;
@@ -223,14 +264,7 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 			goto fail;
 	}
 
-	sqlite3_stmt *st_wal = NULL;
-	const char *mode = NULL;
-	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st_wal, NULL) == SQLITE_OK &&
-	    sqlite3_step(st_wal) == SQLITE_ROW)
-		mode = (const char *)sqlite3_column_text(st_wal, 0);
-	bool wal = mode && strcmp(mode, "wal") == 0;
-	sqlite3_finalize(st_wal);
-	if (!wal) {
+	if (!switch_to_wal(db)) {
 		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
 			 sqlite3_errmsg(db));
 		rc = -FA_EXIT_DB;

@@ -27,3 +27,4 @@ set_tests_properties(evidence_read_only_media PROPERTIES LABELS "integration;pri
 flowaudit_evidence_test(output_safety)
 flowaudit_evidence_test(tee_safety)
 flowaudit_evidence_test(tee_header)
+flowaudit_evidence_test(concurrent_start)
