@@ -7,9 +7,9 @@
 # its identity. Now: 20 recorders started at once on a new file, five times
 # over, all exit 0 and record their run.
 # Usage: test_concurrent_start.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-python3 "$(dirname "$0")/frames.py" "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s verdict=2"
+$FRAMES "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s verdict=2"
 for round in 1 2 3 4 5; do
 	DB=$TMP/new-$round.db
 	pids=()

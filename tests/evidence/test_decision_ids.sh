@@ -6,9 +6,8 @@
 # flowq verify finds two runs that would export the same ids, in one database
 # and across the --db set. One file given twice as --db is refused.
 # Usage: test_decision_ids.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-FRAMES="python3 $(dirname "$0")/frames.py"
 DB=$TMP/ids.db
 $FRAMES "$TMP/one.bin" "v1 t=1s"
 

@@ -7,9 +7,8 @@
 # counts the deny, and the flow's totals are counted once. A database of the
 # previous schema is read as it is, and upgraded by the next recording.
 # Usage: test_decision_per_record.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-FRAMES="python3 $(dirname "$0")/frames.py"
 export_cols() { "$FLOWQ" export --db "$1" --format ndjson | jq -r '[.decision_id, .decision, .reason_code, .packet_count] | map(tostring) | join(",")' | paste -sd' '; }
 
 # v1: allow, then deny one second later, same 5-tuple: two decisions.

@@ -5,9 +5,9 @@
 # fails (exit 3, one line naming the value, no --output file left) and verify
 # reports the rows (check "enums", exit 1).
 # Usage: test_enums_fail_closed.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-python3 "$(dirname "$0")/frames.py" "$TMP/in.bin" "v1 t=1s" "v2 src=10.0.0.1:50000 t=2s verdict=2"
+$FRAMES "$TMP/in.bin" "v1 t=1s" "v2 src=10.0.0.1:50000 t=2s verdict=2"
 "$FLOWREC" --db "$TMP/good.db" --cell c --run r --replay "$TMP/in.bin" --quiet
 "$FLOWQ" verify --db "$TMP/good.db" --format ndjson >"$TMP/v" || fail "verify of a good database: $(cat "$TMP/v")"
 check_eq "verify has the enums check" ok "$(jq -r 'select(.check=="enums") | .status' "$TMP/v")"

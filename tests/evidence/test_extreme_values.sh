@@ -7,9 +7,8 @@
 # counts sum past 2^63 (SQLite's sum() fails there): exact where it can be,
 # null where the value is unknown.
 # Usage: test_extreme_values.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-FRAMES="python3 $(dirname "$0")/frames.py"
 # jq reads numbers as doubles; Python's json keeps 64-bit integers exact.
 pyjq() { python3 -c 'import json, sys
 for line in sys.stdin:

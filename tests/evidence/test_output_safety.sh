@@ -8,9 +8,9 @@
 # exists and is not a regular file is refused before anything is written:
 # exit 2, one line, the target untouched. A new or regular file still works.
 # Usage: test_output_safety.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-python3 "$(dirname "$0")/frames.py" "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s"
+$FRAMES "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s"
 DB=$TMP/self.db
 "$FLOWREC" --db "$DB" --cell c --run r --replay "$TMP/in.bin" --quiet
 sum=$(sha256sum <"$DB")
@@ -59,20 +59,13 @@ else
 fi
 
 # The -wal of a live database is an input too.
-mkfifo "$TMP/feed"
-"$FLOWREC" --db "$TMP/live.db" --cell c --run live --replay "$TMP/feed" --batch-ms 50 --quiet &
-pid=$!
-CHILD_PIDS+=("$pid")
-exec 3>"$TMP/feed"
-cat "$TMP/in.bin" >&3
-wait_for 20 test -s "$TMP/live.db-wal" || fail "no -wal while recording"
+live_start "$FLOWREC" "$TMP/live.db" "$TMP/in.bin"
 "$FLOWQ" export --db "$TMP/live.db" --output "$TMP/live.db-wal" >/dev/null 2>"$TMP/err"
 check_eq "--output the live database's -wal: exit" 2 $?
 grep -q "is the input $TMP/live.db-wal" "$TMP/err" || fail "message: $(cat "$TMP/err")"
-exec 3>&-
-wait "$pid"
+live_stop
 check_eq "the live run ended cleanly, its rows intact" "0|ok|2" \
-	"$?|$(q "$TMP/live.db" 'PRAGMA integrity_check')|$(q "$TMP/live.db" 'SELECT count(*) FROM flow_events')"
+	"$LIVE_RC|$(q "$TMP/live.db" 'PRAGMA integrity_check')|$(q "$TMP/live.db" 'SELECT count(*) FROM flow_events')"
 
 # What is allowed: a new file, and replacing a regular file.
 "$FLOWQ" export --db "$DB" --format ndjson --output "$TMP/new.ndjson"

@@ -10,7 +10,7 @@
 # still read through the WAL. Needs root (mount, setpriv): skips (77) without,
 # fails instead under FLOWAUDIT_REQUIRE_BPF=1.
 # Usage: test_read_only_media.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
 skip() {
 	if [ "${FLOWAUDIT_REQUIRE_BPF:-0}" = 1 ]; then fail "cannot run: $*"; finish; fi
@@ -26,7 +26,7 @@ chmod 0755 "$TMP"
 mkdir -m 0755 "$TMP/bin" "$TMP/src" "$TMP/mnt"
 cp "$FLOWQ" "$TMP/bin/flowq" # runnable by nobody wherever the build lives
 FLOWQ=$TMP/bin/flowq
-python3 "$(dirname "$0")/frames.py" "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s verdict=2"
+$FRAMES "$TMP/in.bin" "v1 t=1s" "v1 src=10.0.0.1:2 t=2s verdict=2"
 "$FLOWREC" --db "$TMP/src/cell.db" --cell c --run r --replay "$TMP/in.bin" --quiet
 chmod 0644 "$TMP/src/cell.db"
 check_eq "a cleanly closed database is a single file" "cell.db" "$(ls -A "$TMP/src")"
@@ -64,17 +64,10 @@ MNT=""
 
 # A live database (flowrec running, its -wal beside it) is read through the
 # WAL: rows committed a moment ago are there.
-mkfifo "$TMP/fifo"
-"$FLOWREC" --db "$TMP/live.db" --cell c --run live --replay "$TMP/fifo" --batch-ms 50 --quiet &
-pid=$!
-CHILD_PIDS+=("$pid")
-exec 3>"$TMP/fifo"
-cat "$TMP/in.bin" >&3
-wait_for 20 test -e "$TMP/live.db-wal" || fail "no -wal while recording"
+live_start "$FLOWREC" "$TMP/live.db" "$TMP/in.bin"
 live_count() { [ "$("$FLOWQ" export --db "$TMP/live.db" --format ndjson | wc -l)" = 2 ]; }
 wait_for 20 live_count || fail "committed rows of a live database are not visible"
-exec 3>&-
-wait "$pid"
-check_eq "the live run ended cleanly" 0 $?
+live_stop
+check_eq "the live run ended cleanly" 0 "$LIVE_RC"
 check_eq "after the run: one file again" "live.db" "$(cd "$TMP" && ls -A live.db*)"
 finish

@@ -8,10 +8,9 @@
 # A at 1000 s is a new flow. A v2 open arriving for a flow idle past its
 # timeout ends that flow (idle) and is a new flow too.
 # Usage: test_replay_clock.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-here=$(dirname "$0")
-python3 "$here/frames.py" "$TMP/in.bin" \
+$FRAMES "$TMP/in.bin" \
 	"v1 src=10.0.0.1:40000 dst=192.0.2.5:443 t=1s" \
 	"v2 src=10.0.0.1:50000 dst=192.0.2.7:443 t=1s" \
 	"v1 src=10.0.0.1:40001 dst=192.0.2.6:443 t=500s" \
@@ -36,7 +35,7 @@ IDLE=(--tcp-idle-s 300 --udp-idle-s 60)
 check_eq "file: exit" 0 $?
 cat "$TMP/in.bin" | "$FLOWREC" --db "$TMP/pipe.db" --cell c --run r --replay - "${IDLE[@]}" --quiet
 check_eq "pipe: exit" 0 $?
-python3 "$here/pace.py" "$TMP/in.bin" 1.5 |
+python3 "$EVIDENCE_DIR/pace.py" "$TMP/in.bin" 1.5 |
 	"$FLOWREC" --db "$TMP/paced.db" --cell c --run r --replay - "${IDLE[@]}" --quiet
 check_eq "paced pipe: exit" 0 $?
 check_eq "the paced pipe took its time (ticks happened meanwhile)" 1 \

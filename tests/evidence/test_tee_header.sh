@@ -9,9 +9,8 @@
 # Old tees without a header still replay; a misplaced or unknown header is a
 # reject.
 # Usage: test_tee_header.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-FRAMES="python3 $(dirname "$0")/frames.py"
 $FRAMES "$TMP/in.bin" "v1 t=1s pkts=3" "v1 src=10.0.0.1:2 t=2s verdict=2" \
 	"v2 src=10.0.0.3:3 t=3s" "v2 kind=closed src=10.0.0.3:3 t=3s last=4s opkts=5 rpkts=4 rbytes=900" \
 	"raw kind=9 hex=616263"

@@ -9,11 +9,11 @@
 # counted in health.tee_failures, the run is recorded in full, and the exit
 # is 7.
 # Usage: test_tee_safety.sh FLOWREC FLOWQ
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
 specs=()
 for i in $(seq 1 300); do specs+=("v1 src=10.0.0.1:$i t=${i}s"); done
-python3 "$(dirname "$0")/frames.py" "$TMP/in.bin" "${specs[@]}"
+$FRAMES "$TMP/in.bin" "${specs[@]}"
 DB=$TMP/cell.db
 "$FLOWREC" --db "$DB" --cell c --run first --replay "$TMP/in.bin" --quiet
 db_sum=$(sha256sum <"$DB")
