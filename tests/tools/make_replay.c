@@ -10,26 +10,20 @@
  *                              checks row by row (valid, wrong-length, unknown
  *                              kind, truncated last frame)
  *   make_replay v2pairs N FILE N v2 opened+closed TCP pairs (IPv6 for odd i)
+ *   make_replay mix N SEED FILE
+ *                              N records of the benchmarks' realistic mix
+ *                              (tests/tools/synth_capture.h), deterministic in SEED
+ *   make_replay opens N FILE   N v3 TCP opens that all stay open
  */
 #include "conn_record_v2.h"
 #include "flow_record_v1.h"
-#include "replay_frame.h"
+#include "frame_out.h"
+#include "synth_capture.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void put_frame(FILE *f, uint32_t kind, const void *data, uint32_t len)
-{
-	uint8_t head[8];
-	for (int i = 0; i < 4; i++) {
-		head[i] = (uint8_t)(kind >> (8 * i));
-		head[4 + i] = (uint8_t)(len >> (8 * i));
-	}
-	fwrite(head, 1, 8, f);
-	fwrite(data, 1, len, f);
-}
 
 static struct flow_record_v1 v1(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 				uint8_t proto, uint64_t pkts, uint64_t ts, uint8_t verdict)
@@ -143,30 +137,41 @@ static void write_v2pairs(FILE *f, long n)
 
 int main(int argc, char **argv)
 {
+	const char *usage = "usage: make_replay v1 N FILE | known FILE | v2pairs N FILE |"
+			    " mix N SEED FILE | opens N FILE\n";
 	if (argc < 3) {
-		fprintf(stderr, "usage: make_replay v1 N FILE | known FILE | v2pairs N FILE\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	const char *mode = argv[1];
-	const char *path = strcmp(mode, "known") == 0 ? argv[2] : (argc > 3 ? argv[3] : NULL);
-	if (!path) {
-		fprintf(stderr, "make_replay: missing FILE\n");
+	/* FILE is the last argument of each mode. */
+	int path_i = strcmp(mode, "known") == 0 ? 2 : strcmp(mode, "mix") == 0 ? 4 : 3;
+	if (argc != path_i + 1) {
+		fputs(usage, stderr);
 		return 2;
 	}
+	const char *path = argv[path_i];
 	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
 	if (!f) {
 		perror(path);
 		return 1;
 	}
+	int rc = 0;
 	if (strcmp(mode, "v1") == 0)
 		write_v1(f, atol(argv[2]));
 	else if (strcmp(mode, "known") == 0)
 		write_known(f);
 	else if (strcmp(mode, "v2pairs") == 0)
 		write_v2pairs(f, atol(argv[2]));
+	else if (strcmp(mode, "mix") == 0)
+		rc = synth_capture_write(f, SYNTH_MIX, atol(argv[2]), strtoull(argv[3], NULL, 0));
+	else if (strcmp(mode, "opens") == 0)
+		rc = synth_capture_write(f, SYNTH_OPENS, atol(argv[2]), 0);
 	else {
 		fprintf(stderr, "make_replay: unknown mode %s\n", mode);
 		return 2;
 	}
-	return fclose(f) == 0 ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "make_replay: out of memory\n");
+	return fclose(f) == 0 && rc == 0 ? 0 : 1;
 }
