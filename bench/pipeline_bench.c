@@ -20,6 +20,7 @@
 #include "conntrack.h"
 #include "decode.h"
 #include "record_buf.h"
+#include "recorder_options.h"
 #include "replay_frame.h"
 #include "source.h"
 
@@ -31,8 +32,8 @@
 #define CHUNK 4096
 #define NS_PER_S 1000000000LL
 #define SWEEP_EVERY_NS (30 * NS_PER_S)
-#define TCP_IDLE_NS (300 * NS_PER_S)
-#define UDP_IDLE_NS (60 * NS_PER_S)
+#define TCP_IDLE_NS ((int64_t)TCP_IDLE_DEFAULT_S * NS_PER_S)
+#define UDP_IDLE_NS (60 * NS_PER_S) /* flowrec's default --udp-idle-s */
 
 struct counts {
 	unsigned long long opened, closed, orphans, duplicates;

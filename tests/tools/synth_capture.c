@@ -26,7 +26,8 @@
 #define NS_PER_MS 1000000ULL
 #define NS_PER_S 1000000000ULL
 #define START_NS (1000 * NS_PER_S) /* the kernel clocks of a machine up for 1000 s */
-/* flowrec's default idle timeouts: the kernel sweep closes idle flows after these. */
+/* The captured run's idle timeouts (--tcp-idle-s 300, --udp-idle-s 60): its sweep
+ * closed idle flows this long after their last packet. */
 #define TCP_IDLE_NS (300 * NS_PER_S)
 #define UDP_IDLE_NS (60 * NS_PER_S)
 #define EPHEMERAL_LO 1024u

@@ -17,15 +17,18 @@ enum synth_shape {
 	 * bursty; 95% CONN_EVENTS v3 (frame kind 4), each open followed later
 	 * by its close, in time order (TCP mostly short, closed by FIN or RST;
 	 * UDP, ICMP and denied flows closed by the idle sweep 60 s or 300 s
-	 * after their last packet); 5% FLOW_EVENTS v1 (no close). 30% IPv6, 8%
-	 * denied, a few ingress connections; destinations skewed towards a few
-	 * popular /24s (198.51.100.0/24 the most popular).
+	 * after their last packet, as a run with --tcp-idle-s 300 sweeps);
+	 * 5% FLOW_EVENTS v1 (no close). 30% IPv6, 8% denied (verdict drop,
+	 * which the built-in tc program never sets: real denies come from v1
+	 * objects and NFLOG, whose frames are not in the mix), a few ingress
+	 * connections; destinations skewed towards a few popular /24s
+	 * (198.51.100.0/24 the most popular).
 	 */
 	SYNTH_MIX,
 	/*
 	 * Opens only: v3 TCP flows that all stay open (distinct 5-tuples, 100 us
-	 * apart, so 1,000,000 of them span 100 s, inside the 300 s TCP idle
-	 * timeout of a replay).
+	 * apart, so 1,000,000 of them span 100 s, well inside flowrec's TCP
+	 * idle timeout on a replay's clock).
 	 */
 	SYNTH_OPENS,
 };
