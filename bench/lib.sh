@@ -24,7 +24,7 @@ record() {
 kv() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 
 now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc; }
+elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.6f", a - b }'; }
 
 # sql DB QUERY: one read-only query (WAL readers are fine beside a writer).
 sql() { sqlite3 -batch -noheader "$1" "$2"; }

@@ -357,7 +357,7 @@ def flood(r):
                      fmt_mib(r.num("flood", c, "flowrec", "peak_rss_kb"))])
     r.table(["flows sent", "flood lasted", "generator alone", "with flowrec",
              "with / alone", "recorded", "ring drops", "table full", "daemon drops",
-             "not counted anywhere", "flowrec RSS"], rows)
+             "sent - recorded - counted losses", "flowrec RSS"], rows)
 
 
 def profile(r):

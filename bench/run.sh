@@ -62,7 +62,7 @@ for p in ${PARTS//,/ }; do
 	[[ $p =~ ^(ingest|export|memory|flood)$ ]] || usage
 done
 ((PROFILE)) && PARTS+=,profile
-for tool in sqlite3 bc python3 /usr/bin/time; do
+for tool in sqlite3 python3 /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is needed (scripts/install-deps.sh)" >&2 && exit 1; }
 done
 

@@ -7,6 +7,8 @@ PACKAGES=(
 	libsqlite3-dev sqlite3 libbpf-dev libelf-dev zlib1g-dev bpftool libcbor-dev libmnl-dev
 	libcmocka-dev linux-libc-dev libssl-dev
 	iproute2 nftables kmod jq python3 python3-cbor2 time
+	# bench/flow_rate.sh (timing with bc)
+	bc
 	# the conntrack oracle test (tests/e2e/test_conntrack_oracle.sh)
 	conntrack ethtool iputils-ping
 	# signed exports: keys made by the openssl CLI, checked by python3-cryptography
