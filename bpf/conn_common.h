@@ -12,6 +12,18 @@
 enum conn_kind {
 	CONN_KIND_OPENED = 1, /* a new flow: one decision */
 	CONN_KIND_CLOSED = 2, /* a flow ended: its final counters, no decision */
+	/*
+	 * A new flow the flow table could not hold (full, nothing evictable): one
+	 * decision with the counters of the packet(s) the record covers. No close
+	 * follows; each further record of the same flow adds its own counters.
+	 */
+	CONN_KIND_UNTRACKED = 3,
+	/*
+	 * Flows aggregated under pressure: flow_count flows of one class
+	 * (direction, protocol, destination prefix and port) with their summed
+	 * counters, between first_seen_ns and last_seen_ns. One decision.
+	 */
+	CONN_KIND_SUMMARY = 4,
 };
 
 enum conn_direction {

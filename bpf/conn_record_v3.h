@@ -22,8 +22,9 @@
  *   8      2    src_port       originator's port, host order; 0 for ICMP/ICMPv6
  *   10     2    dst_port       responder's port, host order; 0 for ICMP/ICMPv6
  *   12     1    icmp_code      ICMP/ICMPv6: code of the flow's first packet; else 0
- *   13     1    prefix_len     records that aggregate flows: prefix length of
- *                              dst_addr; else 0
+ *   13     1    prefix_len     summary: prefix length of dst_addr in the
+ *                              family's terms (0, 8, ... 32 or 128; a
+ *                              multiple of 8); else 0
  *   14     2    icmp_id        ICMP/ICMPv6 echo: identifier, host order; else 0
  *   16     16   src_addr       originator address; IPv4 in the first 4 bytes,
  *                              network byte order, rest zero
@@ -39,10 +40,17 @@
  *   96     8    closed_ns      closed: CLOCK_BOOTTIME when the close was decided
  *                              (the FIN/RST, or the sweep's time for idle,
  *                              run_end and evicted); 0 otherwise
- *   104    8    flow_count     records that aggregate flows: how many; else 0
+ *   104    8    flow_count     summary: how many flows (>= 1); else 0
  *
- * An opened record carries the counters of the first packet; a closed record
- * carries the flow's totals.
+ * An opened record carries the counters of the first packet (of every packet
+ * so far with CONN_FLAG_DEFERRED); a closed record carries the flow's totals.
+ *
+ * A summary (kind CONN_KIND_SUMMARY) has no originator: src_addr and
+ * src_port are 0; dst_addr is the destination prefix (host bits 0), dst_port
+ * the destination port (0 with CONN_FLAG_ANY_PORT); the counters are the sums
+ * over its flows; first_seen_ns and last_seen_ns bound their packets; the
+ * ICMP fields and closed_ns are 0. An untracked record (kind
+ * CONN_KIND_UNTRACKED) is laid out as an opened one.
  */
 #ifndef FLOWAUDIT_CONN_RECORD_V3_H
 #define FLOWAUDIT_CONN_RECORD_V3_H
@@ -53,10 +61,20 @@
 
 #define CONN_RECORD_V3_SIZE 112
 
-/* flags bits; CONN_FLAGS_KNOWN lists every bit a decoder accepts. */
-/* A TCP flow first seen mid-stream (no SYN): continued, its direction inferred. */
+/*
+ * flags bits; CONN_FLAGS_KNOWN lists every bit a decoder accepts.
+ * CONN_FLAG_MIDSTREAM: a TCP flow first seen mid-stream (no SYN): continued,
+ * its direction inferred.
+ * CONN_FLAG_DEFERRED (opened only): the record was emitted after the flow's
+ * first packet (the new-flow budget was spent, or the ring was full), so its
+ * counters cover every packet until then.
+ * CONN_FLAG_ANY_PORT (summary only): the summary covers every destination
+ * port; dst_port is 0.
+ */
 #define CONN_FLAG_MIDSTREAM 0x01u
-#define CONN_FLAGS_KNOWN (CONN_FLAG_MIDSTREAM)
+#define CONN_FLAG_DEFERRED 0x10u
+#define CONN_FLAG_ANY_PORT 0x20u
+#define CONN_FLAGS_KNOWN (CONN_FLAG_MIDSTREAM | CONN_FLAG_DEFERRED | CONN_FLAG_ANY_PORT)
 
 struct conn_record_v3 {
 	__u8 kind;

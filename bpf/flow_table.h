@@ -17,7 +17,9 @@
  *
  * Invariants:
  * - reported == FLOW_REPORTED only after the opened record was reserved and
- *   submitted; FLOW_REPORTING while one CPU holds the claim to emit it.
+ *   submitted; FLOW_REPORTING while one CPU holds the claim to emit it;
+ *   FLOW_UNREPORTED: tracked (exact counters) but its opened record is
+ *   deferred (see bpf/flow_pressure.h).
  * - state == FLOW_STATE_LINGER after a TCP close was detected; closed_ns is
  *   then set and close_reason says why. The entry keeps counting the 5-tuple's
  *   packets until the linger ends; the closed record, with the final counters,
@@ -35,6 +37,19 @@
 /* Defaults the loader may override with bpf_map__set_max_entries(). */
 #define FLOW_TABLE_DEFAULT_ENTRIES 65536
 #define CONN_EVENTS_DEFAULT_BYTES (1u << 22) /* 4 MiB */
+
+/*
+ * Pressure handling (bpf/flow_pressure.h). New flows reported at their first
+ * packet, per second, unless --flow-rate says otherwise; budgets are spent
+ * per interval of FLOW_BUDGET_INTERVAL_NS; one class may take 1 /
+ * FLOW_BUDGET_CLASS_SHARE of the rate. FLOW_CLOCK has FLOW_CLOCK_PER_ENTRY
+ * positions per table entry.
+ */
+#define FLOW_BUDGET_DEFAULT_RATE 10000
+#define FLOW_BUDGET_INTERVALS_PER_S 10
+#define FLOW_BUDGET_INTERVAL_NS (1000000000ull / FLOW_BUDGET_INTERVALS_PER_S)
+#define FLOW_BUDGET_CLASS_SHARE 8
+#define FLOW_CLOCK_PER_ENTRY 2
 
 /* How long a closed TCP flow stays in the table absorbing its last packets. */
 #define FLOW_LINGER_NS (4ull * 1000 * 1000 * 1000)
@@ -82,9 +97,13 @@ struct flow_value {
 	__u8 flags; /* CONN_FLAG_* of the flow (bpf/conn_record_v3.h) */
 	__u16 icmp_type_code; /* ICMP: type << 8 | code of the first packet */
 	__u16 pad1;
+	/* eviction (bpf/flow_pressure.h): the entry's position in FLOW_CLOCK */
+	__u64 clock_seq;
+	__u32 referenced; /* a packet after the first since the clock last passed */
+	__u32 pad2;
 };
 
-_Static_assert(sizeof(struct flow_value) == 80, "flow_value is 80 bytes");
+_Static_assert(sizeof(struct flow_value) == 96, "flow_value is 96 bytes");
 
 /*
  * What the table remembers of a TCP flow after its entry is gone (closed,

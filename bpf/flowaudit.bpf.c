@@ -3,19 +3,24 @@
  * flowaudit's tc classifier: observes every IPv4/IPv6 packet on one interface
  * (ingress and egress hooks), keeps one FLOW_TABLE entry per connection and
  * emits CONN_EVENTS v3 records (bpf/conn_record_v3.h) when a flow opens and
- * when a TCP flow closes. It never changes or drops a packet: both programs
- * return TC_ACT_UNSPEC.
+ * when a TCP flow closes. Under pressure (new flows faster than the recorder
+ * takes them, a full table) it defers, evicts, summarises and reports
+ * untracked flows: bpf/flow_pressure.h. It never changes a packet, and drops
+ * one (TC_ACT_SHOT) only with fail_closed, for a flow it could not record;
+ * otherwise both programs return TC_ACT_UNSPEC. flowaudit_flush is not
+ * attached: the recorder runs it to emit the summaries.
  *
  * Invariants (see also bpf/flow_table.h):
  * - A flow is marked reported only after its opened record was reserved;
- *   when the reserve fails the loss is counted (FLOW_COUNTER_RINGBUF_DROPS)
- *   and the flow's next packet tries again.
+ *   when the reserve fails (FLOW_COUNTER_RING_DEFERRED) or the budgets say
+ *   later, the flow stays tracked and unreported, and is reported later
+ *   (bpf/flow_pressure.h). Nothing is lost.
  * - A TCP close (both FINs and the last ACK, or a RST) moves the flow to a
  *   linger (the open -> linger transition is a compare-and-swap) during which
  *   its packets still count. The closed record is emitted for a reported flow
  *   at most once, with the final counters and the close's own time: by the
  *   recorder's sweep when the linger ends, or here when a new SYN reuses the
- *   5-tuple.
+ *   5-tuple (or an eviction needs the room).
  * - Later IP fragments are counted in the flow of their first fragment
  *   (FRAG_TABLE), or in FLOW_COUNTER_FRAG_UNMATCHED.
  * - A TCP packet other than a SYN that finds no flow continues the
@@ -23,8 +28,9 @@
  *   connection opened by its sender.
  * - Byte counts are IP-layer bytes as they are on the wire: for a GSO packet,
  *   the headers of every extra segment are added.
- * - Every packet that is not accounted to a flow is counted: non-IP frames,
- *   truncated headers, a full flow table, unmatched fragments.
+ * - Every packet that is not accounted to a tracked flow is counted: non-IP
+ *   frames, truncated headers, unmatched fragments, untracked flows,
+ *   fail-closed drops.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -397,32 +403,55 @@ static __always_inline void midstream_orient(const struct pkt *p, struct flow_va
 	nv->orig_is_lo = inbound ? !cell_is_lo : cell_is_lo;
 }
 
-/* Reserve and submit one v3 record for the flow; false (and counted) if the ring is full. */
+#include "flow_pressure.h"
+
+/*
+ * Reserve and submit one v3 record for the flow; false if the ring is full
+ * (the caller counts what that means). A deferred open carries the latest
+ * packet's time, as its counters cover every packet so far.
+ */
 static __always_inline bool emit(const struct flow_key *key, const struct flow_value *v, __u8 kind,
-				 __u8 close_reason)
+				 __u8 close_reason, __u8 flags)
 {
 	struct conn_record_v3 *rec;
 
 	rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
-	if (!rec) {
-		count(FLOW_COUNTER_RINGBUF_DROPS);
+	if (!rec)
 		return false;
-	}
 	flow_table_fill_record(rec, key, v, kind, close_reason, v->closed_ns);
+	rec->flags |= flags;
+	if (flags & CONN_FLAG_DEFERRED)
+		rec->last_seen_ns = v->last_seen_ns;
 	bpf_ringbuf_submit(rec, 0);
 	return true;
 }
 
-/* Emit the opened record unless it was emitted or another CPU is emitting it. */
-static __always_inline void report_open(const struct flow_key *key, struct flow_value *v)
+/*
+ * Emit the opened record of an unreported flow if the budgets allow it now
+ * (first: the flow's first packet, which this CPU inserted; else side says
+ * who sent this packet), unless another CPU is emitting it.
+ */
+static __always_inline void report_open(const struct flow_key *key, struct flow_value *v,
+					__u32 side, bool first, __u64 now)
 {
+	if (!flow_pressure_admit(key, v, side == 1, now)) {
+		if (first)
+			count(FLOW_COUNTER_DEFERRED_OPENS);
+		return;
+	}
 	if (__sync_val_compare_and_swap(&v->reported, FLOW_UNREPORTED, FLOW_REPORTING) !=
 	    FLOW_UNREPORTED)
 		return;
-	if (emit(key, v, CONN_KIND_OPENED, CONN_CLOSE_NONE))
+	if (emit(key, v, CONN_KIND_OPENED, CONN_CLOSE_NONE, first ? 0 : CONN_FLAG_DEFERRED)) {
 		v->reported = FLOW_REPORTED;
-	else
-		v->reported = FLOW_UNREPORTED; /* the next packet tries again */
+		if (!first)
+			count(FLOW_COUNTER_PROMOTED);
+		return;
+	}
+	v->reported = FLOW_UNREPORTED; /* a later packet, the sweep or an eviction reports it */
+	count(FLOW_COUNTER_RING_DEFERRED);
+	if (first)
+		count(FLOW_COUNTER_DEFERRED_OPENS);
 }
 
 /*
@@ -460,7 +489,7 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 	bool has_prior = false;
 	struct flow_value *v;
 	struct pkt p = {};
-	bool replace = false;
+	bool replace = false, first = false;
 	bool syn;
 	__u32 side = 0;
 	__u64 now;
@@ -492,9 +521,12 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 			return TC_ACT_UNSPEC;
 		}
 		/* a new connection on the same 5-tuple: settle the old one first */
-		if (v->reported == FLOW_REPORTED && !v->close_reported &&
-		    emit(&p.key, v, CONN_KIND_CLOSED, v->close_reason))
-			v->close_reported = 1;
+		if (v->reported == FLOW_REPORTED && !v->close_reported) {
+			if (emit(&p.key, v, CONN_KIND_CLOSED, v->close_reason, 0))
+				v->close_reported = 1;
+			else
+				count(FLOW_COUNTER_RINGBUF_DROPS); /* replaced below: lost */
+		}
 		prior.orig_is_lo = v->orig_is_lo;
 		prior.direction = v->direction;
 		has_prior = true;
@@ -515,27 +547,29 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 		nv.packets[side] = p.packets;
 		nv.bytes[side] = p.bytes;
 		nv.icmp_type_code = p.icmp_type_code;
-		ret = bpf_map_update_elem(&FLOW_TABLE, &p.key, &nv,
-					  replace ? BPF_ANY : BPF_NOEXIST);
+		ret = flow_pressure_insert(&p.key, &nv, replace ? BPF_ANY : BPF_NOEXIST, now);
 		v = bpf_map_lookup_elem(&FLOW_TABLE, &p.key);
-		if (!v) {
-			count(FLOW_COUNTER_TABLE_FULL);
-			return TC_ACT_UNSPEC;
-		}
-		if (ret != 0) {
+		if (!v)
+			return flow_pressure_untracked(&p.key, &nv, now);
+		first = ret == 0;
+		if (!first) {
 			/* another CPU inserted it first: account like any packet */
 			side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
 			flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
+			if (!v->referenced)
+				v->referenced = 1;
 		}
 	} else {
 		side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
 		flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
+		if (!v->referenced)
+			v->referenced = 1; /* the clock gives it a second chance */
 	}
 
 	if (p.frag == PKT_FRAG_FIRST)
 		frag_remember(&p, now);
-	if (v->reported != FLOW_REPORTED)
-		report_open(&p.key, v);
+	if (v->reported == FLOW_UNREPORTED)
+		report_open(&p.key, v, side, first, now);
 	if (p.key.protocol == PKT_PROTO_TCP)
 		tcp_update(v, side, p.tcp_flags, now);
 	return TC_ACT_UNSPEC;
@@ -551,6 +585,18 @@ SEC("tc")
 int flowaudit_tc_egress(struct __sk_buff *skb)
 {
 	return handle(skb, true);
+}
+
+/*
+ * Not attached: the recorder runs it (BPF_PROG_TEST_RUN) to turn the summary
+ * slots into records. Returns 1 when the ring filled before every slot was
+ * emitted (the rest wait for the next run), else 0.
+ */
+SEC("tc")
+int flowaudit_flush(struct __sk_buff *skb)
+{
+	(void)skb;
+	return flow_pressure_flush();
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

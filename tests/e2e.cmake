@@ -25,6 +25,12 @@ if(FLOWAUDIT_WITH_BPF)
   target_link_libraries(test_bpf_prog PRIVATE flowaudit_skel PkgConfig::LIBBPF PkgConfig::LIBELF
                                               PkgConfig::CMOCKA)
   flowaudit_e2e_test(bpf_prog_packets test_bpf_prog)
+  # The same program under pressure: budgets, eviction, summaries, fail-closed.
+  add_executable(test_bpf_pressure e2e/test_bpf_pressure.c)
+  target_include_directories(test_bpf_pressure PRIVATE ${PROJECT_SOURCE_DIR}/bpf)
+  target_link_libraries(test_bpf_pressure PRIVATE flowaudit_skel PkgConfig::LIBBPF PkgConfig::LIBELF
+                                                  PkgConfig::CMOCKA)
+  flowaudit_e2e_test(bpf_prog_pressure test_bpf_pressure)
 
   flowaudit_e2e_test(e2e_ebpf_capture_cell
     bash ${_e2e_dir}/test_ebpf_capture.sh $<TARGET_FILE:flowrec> "${_e2e_flowq}" cell)

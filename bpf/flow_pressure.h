@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the tc program does when new flows come faster than the recorder can
+ * take their records, or than the flow table can hold them: admission
+ * budgets, eviction, summaries and fail-closed. Kernel side only: included by
+ * bpf/flowaudit.bpf.c after its maps (FLOW_TABLE, CONN_EVENTS, FLOW_COUNTERS)
+ * and count(), which this file uses. The constants the loader needs are in
+ * bpf/flow_table.h.
+ *
+ * Budgets. A new flow's opened record is emitted at its first packet only
+ * while two budgets of the current interval (budget_interval_ns) allow it: its
+ * class (direction, protocol, destination /24 or /64, destination port) may
+ * take budget_class records, all classes together budget_first. Otherwise
+ * the flow is tracked all the same (exact counters) with its open deferred.
+ * A deferred flow is reported later, with CONN_FLAG_DEFERRED and the counters
+ * so far: by the kernel when its responder answers (budget_promote, which a
+ * one-way flood cannot spend) or when a later packet of its originator finds
+ * the first budgets open; by the recorder's sweep when it goes idle or the
+ * run ends; or, when it is evicted first, in a summary.
+ *
+ * Eviction. A full table makes room. FLOW_CLOCK is a ring of keys in
+ * insertion order (each entry remembers its position, clock_seq); the oldest
+ * entry that saw no packet since the clock last passed it is evicted, an
+ * active one is moved to the back (second chance, the CLOCK policy). A
+ * reported victim gets a closed record, reason evicted, with its counters;
+ * when that record cannot be reserved the victim stays. A deferred victim is
+ * added to a summary slot.
+ *
+ * Summaries. FLOW_SUMMARY has SUMMARY_FINE_SLOTS slots for classes (hashed;
+ * a slot belongs to one class until it is flushed) and one coarse slot per
+ * (family, direction, protocol) meaning any destination and port. A flow goes
+ * to its class's slot, or to the coarse slot when that slot holds another
+ * class. flow_pressure_flush() (the flowaudit_flush program, run by the
+ * recorder every tick with BPF_PROG_TEST_RUN, and at shutdown) turns each
+ * non-empty slot into one CONN_KIND_SUMMARY record. Slots change only under
+ * their spin lock, and a flush takes and zeroes the counts under it, so every
+ * flow counted in a slot reaches exactly one summary; a slot whose record
+ * cannot be reserved keeps its counts for the next flush.
+ *
+ * Untracked flows. When nothing can be evicted, a new flow gets an untracked
+ * record (CONN_KIND_UNTRACKED) if the first budgets allow, else it goes to a
+ * summary slot. With fail_closed, a flow that only the coarse slot would take
+ * (its destination would not be recorded) is dropped (TC_ACT_SHOT) instead,
+ * and a deferred victim that only the coarse slot would take is not evicted.
+ *
+ * Accounting: every new flow is counted once as inserted (and then reported
+ * at once or FLOW_COUNTER_DEFERRED_OPENS), FLOW_COUNTER_UNTRACKED, or
+ * FLOW_COUNTER_FAIL_CLOSED; every flow added to a slot once as
+ * FLOW_COUNTER_AGGREGATED, and the summaries' flow_count add up to it.
+ */
+#ifndef FLOWAUDIT_FLOW_PRESSURE_H
+#define FLOWAUDIT_FLOW_PRESSURE_H
+
+#include "flow_table.h"
+
+/* Set by the loader before load (recorder/source_ebpf.c); defaults for tests. */
+const volatile __u8 fail_closed = 0;
+const volatile __u32 budget_first = FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTERVALS_PER_S;
+const volatile __u32 budget_class =
+	FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTERVALS_PER_S / FLOW_BUDGET_CLASS_SHARE;
+const volatile __u32 budget_promote = FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTERVALS_PER_S;
+const volatile __u32 clock_slots = FLOW_CLOCK_PER_ENTRY * FLOW_TABLE_DEFAULT_ENTRIES;
+const volatile __u64 budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
+
+#define FA_E2BIG 7 /* a full hash map's update error */
+#define EVICT_TRIES 8 /* clock positions one eviction looks at */
+#define INSERT_TRIES 2 /* evictions one new flow may cause */
+#define SUMMARY_FINE_SLOTS 4096 /* a power of two */
+#define SUMMARY_COARSE_SLOTS 1024 /* family (4 or 6) x direction x protocol */
+#define SUMMARY_SLOTS (SUMMARY_FINE_SLOTS + SUMMARY_COARSE_SLOTS)
+#define CLASS_BUDGET_ENTRIES 16384
+
+struct flow_pressure_state {
+	__u64 clock_head; /* the next FLOW_CLOCK position an eviction looks at */
+	__u64 clock_tail; /* the next position a registered entry takes */
+	__u64 first_iv; /* interval of first_used */
+	__u64 first_used;
+	__u64 promote_iv;
+	__u64 promote_used;
+};
+
+/* A summary's class; also the key of the per-class budgets. */
+struct flow_class {
+	__u8 family;
+	__u8 protocol;
+	__u8 direction;
+	__u8 prefix_len; /* 24 (IPv4) or 64 (IPv6); 0: any destination */
+	__u16 dst_port;
+	__u8 any_port;
+	__u8 pad;
+	__u8 dst[16]; /* the destination prefix, host bits 0 */
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct flow_class) == 24, "flow_class is three words");
+
+struct class_budget {
+	__u64 iv;
+	__u64 used;
+};
+
+struct summary_slot {
+	struct bpf_spin_lock lock;
+	__u32 holds; /* evictions between their claim and their add: the slot stays theirs */
+	struct flow_class cls;
+	__u64 flow_count; /* 0 and holds 0: the slot is free */
+	__u64 packets[2]; /* originator, responder */
+	__u64 bytes[2];
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_pressure_state);
+} FLOW_PRESSURE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FLOW_CLOCK_PER_ENTRY *FLOW_TABLE_DEFAULT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct flow_key);
+} FLOW_CLOCK SEC(".maps");
+
+/* Budget state only: an entry the LRU forgets just starts its class afresh. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CLASS_BUDGET_ENTRIES);
+	__type(key, struct flow_class);
+	__type(value, struct class_budget);
+} FLOW_CLASS_BUDGET SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SUMMARY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct summary_slot);
+} FLOW_SUMMARY SEC(".maps");
+
+static __always_inline struct flow_pressure_state *pressure_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&FLOW_PRESSURE, &zero);
+}
+
+/*
+ * Take one unit of a per-interval budget. The reset at a new interval races
+ * with other CPUs by a few units, which a rate limit can afford.
+ */
+static __always_inline bool budget_take(__u64 *iv_p, __u64 *used_p, __u64 iv, __u32 limit)
+{
+	__u64 cur = *(volatile __u64 *)iv_p;
+
+	if (cur < iv && __sync_val_compare_and_swap(iv_p, cur, iv) == cur)
+		*(volatile __u64 *)used_p = 0;
+	return __sync_fetch_and_add(used_p, 1) < limit;
+}
+
+/* The class of a flow (fine), or its coarse class (any destination and port). */
+static __always_inline void flow_class_of(struct flow_class *c, const struct flow_key *k,
+					  const struct flow_value *v, bool fine)
+{
+	const __u8 *dst = v->orig_is_lo ? k->addr_hi : k->addr_lo;
+	int n = k->family == 4 ? 3 : 8;
+
+	__builtin_memset(c, 0, sizeof(*c));
+	c->family = k->family;
+	c->protocol = k->protocol;
+	c->direction = v->direction;
+	if (!fine) {
+		c->any_port = 1;
+		return;
+	}
+	c->prefix_len = n * 8;
+#pragma unroll
+	for (int i = 0; i < 8; i++)
+		if (i < n)
+			c->dst[i] = dst[i];
+	if (pkt_is_icmp(k->protocol)) /* ICMP types are not ports */
+		c->any_port = 1;
+	else
+		c->dst_port = v->orig_is_lo ? k->port_hi : k->port_lo;
+}
+
+static __always_inline bool class_eq(const struct flow_class *a, const struct flow_class *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+}
+
+static __always_inline __u32 fine_slot(const struct flow_class *c)
+{
+	const __u64 *w = (const __u64 *)c;
+	__u64 h = (w[0] ^ (w[1] * 0x9E3779B97F4A7C15ull) ^ (w[2] * 0xC2B2AE3D27D4EB4Full)) *
+		  0x165667B19E3779F9ull;
+
+	return (__u32)(h >> 32) & (SUMMARY_FINE_SLOTS - 1);
+}
+
+static __always_inline __u32 coarse_slot(const struct flow_class *c)
+{
+	return SUMMARY_FINE_SLOTS +
+	       ((c->family == 6 ? 1u : 0u) << 9 | (c->direction & 1u) << 8 | c->protocol);
+}
+
+/* Claim slot idx for class c: free (it becomes c's) or already c's. True: holds one more. */
+static __always_inline bool slot_claim(__u32 idx, const struct flow_class *c)
+{
+	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
+	bool ok;
+
+	if (!s)
+		return false;
+	bpf_spin_lock(&s->lock);
+	ok = s->flow_count == 0 && s->holds == 0;
+	if (ok)
+		s->cls = *c;
+	else
+		ok = class_eq(&s->cls, c);
+	if (ok)
+		s->holds++;
+	bpf_spin_unlock(&s->lock);
+	return ok;
+}
+
+/*
+ * Claim the slot that will count a flow: its class's, else (allow_coarse)
+ * its coarse one. The slot index, or -1 when neither would take it.
+ */
+static __noinline int summary_claim(const struct flow_key *k, const struct flow_value *v,
+				    bool allow_coarse)
+{
+	struct flow_class c;
+	__u32 idx;
+
+	flow_class_of(&c, k, v, true);
+	idx = fine_slot(&c);
+	if (slot_claim(idx, &c))
+		return (int)idx;
+	if (!allow_coarse)
+		return -1;
+	flow_class_of(&c, k, v, false);
+	idx = coarse_slot(&c);
+	return slot_claim(idx, &c) ? (int)idx : -1;
+}
+
+/* Count a flow in the slot it claimed (and release the claim). */
+static __noinline void summary_add(int claim, const struct flow_value *v)
+{
+	__u32 idx = (__u32)claim;
+	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
+
+	if (!s)
+		return;
+	bpf_spin_lock(&s->lock);
+	s->holds--;
+	s->flow_count++;
+	s->packets[0] += v->packets[0];
+	s->packets[1] += v->packets[1];
+	s->bytes[0] += v->bytes[0];
+	s->bytes[1] += v->bytes[1];
+	if (s->first_seen_ns == 0 || v->first_seen_ns < s->first_seen_ns)
+		s->first_seen_ns = v->first_seen_ns;
+	if (v->last_seen_ns > s->last_seen_ns)
+		s->last_seen_ns = v->last_seen_ns;
+	bpf_spin_unlock(&s->lock);
+	count(FLOW_COUNTER_AGGREGATED);
+}
+
+/* Give back a claim that was not used. */
+static __noinline void summary_release(int claim)
+{
+	__u32 idx = (__u32)claim;
+	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
+
+	if (!s)
+		return;
+	bpf_spin_lock(&s->lock);
+	s->holds--;
+	bpf_spin_unlock(&s->lock);
+}
+
+/* Put an entry at the back of the clock. */
+static __always_inline void clock_register(const struct flow_key *key, struct flow_value *v)
+{
+	struct flow_pressure_state *ps = pressure_state();
+	struct flow_key *slot;
+	__u32 idx;
+	__u64 pos;
+
+	if (!ps || !clock_slots)
+		return;
+	pos = __sync_fetch_and_add(&ps->clock_tail, 1);
+	idx = (__u32)(pos % clock_slots);
+	slot = bpf_map_lookup_elem(&FLOW_CLOCK, &idx);
+	if (!slot)
+		return;
+	*slot = *key;
+	v->clock_seq = pos;
+}
+
+/*
+ * Try to evict the entry at one clock position. 1: evicted; 0: not (stale
+ * position, second chance, or it must stay).
+ */
+static __noinline int evict_at(__u64 pos, __u64 now)
+{
+	__u32 idx = (__u32)(pos % clock_slots);
+	struct conn_record_v3 *rec;
+	struct flow_key key, *slot;
+	struct flow_value *v;
+	bool lingering;
+	int claim;
+
+	slot = bpf_map_lookup_elem(&FLOW_CLOCK, &idx);
+	if (!slot)
+		return 0;
+	key = *slot;
+	v = bpf_map_lookup_elem(&FLOW_TABLE, &key);
+	if (!v || v->clock_seq != pos)
+		return 0; /* removed meanwhile, or registered again further back */
+	if (v->referenced || v->reported == FLOW_REPORTING) {
+		v->referenced = 0;
+		clock_register(&key, v);
+		return 0;
+	}
+	lingering = v->state == FLOW_STATE_LINGER;
+	if (v->reported == FLOW_REPORTED && lingering && v->close_reported) {
+		/* closed and reported: only its linger ends early */
+		if (bpf_map_delete_elem(&FLOW_TABLE, &key))
+			return 0;
+		count(FLOW_COUNTER_EVICTED);
+		return 1;
+	}
+	if (v->reported == FLOW_REPORTED) {
+		rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
+		if (!rec) {
+			count(FLOW_COUNTER_RING_DEFERRED);
+			clock_register(&key, v); /* it stays until its close can be sent */
+			return 0;
+		}
+		if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
+			bpf_ringbuf_discard(rec, 0); /* the sweep took it */
+			return 0;
+		}
+		/* after the delete: a packet still adding to it raced with it */
+		flow_table_fill_record(rec, &key, v, CONN_KIND_CLOSED,
+				       lingering ? v->close_reason : CONN_CLOSE_EVICTED,
+				       lingering ? v->closed_ns : now);
+		bpf_ringbuf_submit(rec, 0);
+		count(FLOW_COUNTER_EVICTED);
+		return 1;
+	}
+	/* deferred: counted in a summary */
+	claim = summary_claim(&key, v, !fail_closed);
+	if (claim < 0) {
+		clock_register(&key, v);
+		return 0;
+	}
+	if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
+		summary_release(claim);
+		return 0;
+	}
+	summary_add(claim, v);
+	count(FLOW_COUNTER_EVICTED);
+	return 1;
+}
+
+/* Remove one entry to make room. 1 when one was removed. */
+static __noinline int evict_one(__u64 now)
+{
+	struct flow_pressure_state *ps = pressure_state();
+
+	if (!ps || !clock_slots)
+		return 0;
+	for (int i = 0; i < EVICT_TRIES; i++) {
+		__u64 head = ps->clock_head, tail = ps->clock_tail;
+
+		if (head >= tail)
+			return 0;
+		if (tail - head > clock_slots) {
+			/* positions that far back were overwritten: their entries are the sweep's */
+			__sync_val_compare_and_swap(&ps->clock_head, head, tail - clock_slots);
+			continue;
+		}
+		if (evict_at(__sync_fetch_and_add(&ps->clock_head, 1), now))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Insert a new flow's entry (flags: BPF_NOEXIST, or BPF_ANY to replace a
+ * finished one), evicting when the table is full, and register it in the
+ * clock. 0, or the map update's error.
+ */
+static __noinline int flow_pressure_insert(const struct flow_key *key, const struct flow_value *nv,
+					   __u64 flags, __u64 now)
+{
+	struct flow_value *v;
+	int ret;
+
+	ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
+	for (int i = 0; ret == -FA_E2BIG && i < INSERT_TRIES; i++) {
+		if (!evict_one(now))
+			break;
+		ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
+	}
+	if (ret == 0) {
+		v = bpf_map_lookup_elem(&FLOW_TABLE, key);
+		if (v)
+			clock_register(key, v);
+	}
+	return ret;
+}
+
+/* The class's and the global first budgets, both. */
+static __always_inline bool admit_first(const struct flow_key *key, const struct flow_value *v,
+					__u64 iv)
+{
+	struct flow_pressure_state *ps = pressure_state();
+	struct class_budget *b, nb = {.iv = iv};
+	struct flow_class c;
+
+	if (!ps)
+		return false;
+	flow_class_of(&c, key, v, true);
+	b = bpf_map_lookup_elem(&FLOW_CLASS_BUDGET, &c);
+	if (!b) {
+		bpf_map_update_elem(&FLOW_CLASS_BUDGET, &c, &nb, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&FLOW_CLASS_BUDGET, &c);
+		if (!b)
+			return false;
+	}
+	return budget_take(&b->iv, &b->used, iv, budget_class) &&
+	       budget_take(&ps->first_iv, &ps->first_used, iv, budget_first);
+}
+
+/*
+ * May the opened record of this unreported flow be emitted now? A packet of
+ * the responder spends the promotion budget; any other packet the class's
+ * and the global first budgets.
+ */
+static __noinline bool flow_pressure_admit(const struct flow_key *key, const struct flow_value *v,
+					   bool responder, __u64 now)
+{
+	struct flow_pressure_state *ps;
+	__u64 iv = now / budget_interval_ns;
+
+	if (!responder)
+		return admit_first(key, v, iv);
+	ps = pressure_state();
+	return ps && budget_take(&ps->promote_iv, &ps->promote_used, iv, budget_promote);
+}
+
+/*
+ * A new flow the table could not hold: an untracked record if the first
+ * budgets allow and the ring has room, else a summary slot, else (fail_closed
+ * and only the coarse slot left) its packet is dropped. Returns the tc action.
+ */
+static __noinline int flow_pressure_untracked(const struct flow_key *key,
+					      const struct flow_value *nv, __u64 now)
+{
+	struct conn_record_v3 *rec;
+	int claim;
+
+	if (admit_first(key, nv, now / budget_interval_ns)) {
+		rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
+		if (rec) {
+			flow_table_fill_record(rec, key, nv, CONN_KIND_UNTRACKED, CONN_CLOSE_NONE,
+					       0);
+			bpf_ringbuf_submit(rec, 0);
+			count(FLOW_COUNTER_UNTRACKED);
+			return TC_ACT_UNSPEC;
+		}
+		count(FLOW_COUNTER_RING_DEFERRED);
+	}
+	claim = summary_claim(key, nv, !fail_closed);
+	if (claim < 0) {
+		count(FLOW_COUNTER_FAIL_CLOSED);
+		return TC_ACT_SHOT;
+	}
+	summary_add(claim, nv);
+	count(FLOW_COUNTER_UNTRACKED);
+	return TC_ACT_UNSPEC;
+}
+
+struct flush_state {
+	__u32 waiting; /* a record could not be reserved: slots keep their counts */
+};
+
+/* bpf_loop callback: one slot to one summary record. */
+static long flush_slot(__u32 idx, void *data)
+{
+	struct flush_state *fs = data;
+	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
+	struct conn_record_v3 *rec;
+	struct flow_class c;
+	__u64 n, p0, p1, b0, b1, first, last;
+
+	if (!s || !s->flow_count)
+		return 0;
+	rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
+	if (!rec) {
+		count(FLOW_COUNTER_RING_DEFERRED);
+		fs->waiting = 1;
+		return 1; /* stop: the ring is full; the next flush goes on */
+	}
+	bpf_spin_lock(&s->lock);
+	c = s->cls;
+	n = s->flow_count;
+	p0 = s->packets[0];
+	p1 = s->packets[1];
+	b0 = s->bytes[0];
+	b1 = s->bytes[1];
+	first = s->first_seen_ns;
+	last = s->last_seen_ns;
+	s->flow_count = 0;
+	s->packets[0] = s->packets[1] = 0;
+	s->bytes[0] = s->bytes[1] = 0;
+	s->first_seen_ns = s->last_seen_ns = 0;
+	bpf_spin_unlock(&s->lock);
+	if (!n) {
+		bpf_ringbuf_discard(rec, 0);
+		return 0;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = CONN_KIND_SUMMARY;
+	rec->family = c.family;
+	rec->protocol = c.protocol;
+	rec->direction = c.direction;
+	rec->verdict = CONN_VERDICT_ALLOW;
+	rec->flags = c.any_port ? CONN_FLAG_ANY_PORT : 0;
+	rec->prefix_len = c.prefix_len;
+	rec->dst_port = c.dst_port;
+	__builtin_memcpy(rec->dst_addr, c.dst, 16);
+	rec->orig_packets = p0;
+	rec->orig_bytes = b0;
+	rec->resp_packets = p1;
+	rec->resp_bytes = b1;
+	rec->first_seen_ns = first;
+	rec->last_seen_ns = last;
+	rec->flow_count = n;
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/* Emit every non-empty summary slot. 0: all emitted; 1: the ring filled, some wait. */
+static __always_inline int flow_pressure_flush(void)
+{
+	struct flush_state fs = {};
+
+	bpf_loop(SUMMARY_SLOTS, flush_slot, &fs, 0);
+	return fs.waiting;
+}
+
+#endif /* FLOWAUDIT_FLOW_PRESSURE_H */
