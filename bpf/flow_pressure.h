@@ -18,14 +18,22 @@
  * the first budgets open; by the recorder's sweep when it goes idle or the
  * run ends; or, when it is evicted first, in a summary.
  *
- * Eviction. A full table makes room. FLOW_CLOCK is a ring of keys in
- * insertion order (each entry remembers its position, clock_seq); the oldest
- * entry that saw no packet since the clock last passed it is evicted, an
- * active one is moved to the back (second chance, the CLOCK policy). A
- * reported victim gets a closed record, reason evicted, with its counters;
- * when that record cannot be reserved the victim stays. A deferred victim is
- * added to a summary slot.
- *
+ * Eviction. A full table makes room. FLOW_CLOCK holds two clocks, rings of
+ * keys in registration order (an entry remembers its clock and position):
+ * one for deferred entries, one for reported ones. An eviction looks at the
+ * oldest deferred entries first: one that saw no packet since the clock last
+ * passed it is evicted into a summary slot, an active one moves to the back
+ * (second chance, the CLOCK policy), one reported meanwhile moves to the
+ * reported clock. A reported entry is evicted (a closed record, reason
+ * evicted, with its counters; if the record cannot be reserved it stays)
+ * only when it saw no packet for evict_protect_ns: under a flood the clock
+ * comes round in a fraction of a second, and a real connection pausing that
+ * long should not be cut in two. Reported entries are bounded by the
+ * budgets, so they cannot fill a table of the default size within that time.
+ * evict_one() says in which order the clocks are asked. Two clocks, not one:
+ * the budgets are spent at the start of each interval, so reported entries
+ * arrive in runs that would hide the deferred victims behind them.
+
  * Summaries. FLOW_SUMMARY has SUMMARY_FINE_SLOTS slots for classes (hashed;
  * a slot belongs to one class until it is flushed) and one coarse slot per
  * (family, direction, protocol) meaning any destination and port. A flow goes
@@ -59,11 +67,15 @@ const volatile __u32 budget_first = FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTER
 const volatile __u32 budget_class =
 	FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTERVALS_PER_S / FLOW_BUDGET_CLASS_SHARE;
 const volatile __u32 budget_promote = FLOW_BUDGET_DEFAULT_RATE / FLOW_BUDGET_INTERVALS_PER_S;
-const volatile __u32 clock_slots = FLOW_CLOCK_PER_ENTRY * FLOW_TABLE_DEFAULT_ENTRIES;
+const volatile __u32 clock_slots = FLOW_TABLE_DEFAULT_ENTRIES; /* per clock */
 const volatile __u64 budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
+const volatile __u64 evict_protect_ns = FLOW_EVICT_PROTECT_NS;
 
 #define FA_E2BIG 7 /* a full hash map's update error */
-#define EVICT_TRIES 8 /* clock positions one eviction looks at */
+#define EVICT_TRIES 8 /* positions one eviction looks at, per clock */
+#define EVICT_GLANCE 2 /* reported positions looked at before the deferred ones */
+#define CLOCK_DEFERRED 0
+#define CLOCK_REPORTED 1
 #define INSERT_TRIES 2 /* evictions one new flow may cause */
 #define SUMMARY_FINE_SLOTS 4096 /* a power of two */
 #define SUMMARY_COARSE_SLOTS 1024 /* family (4 or 6) x direction x protocol */
@@ -71,8 +83,8 @@ const volatile __u64 budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
 #define CLASS_BUDGET_ENTRIES 16384
 
 struct flow_pressure_state {
-	__u64 clock_head; /* the next FLOW_CLOCK position an eviction looks at */
-	__u64 clock_tail; /* the next position a registered entry takes */
+	__u64 clock_head[2]; /* per clock: the next position an eviction looks at */
+	__u64 clock_tail[2]; /* per clock: the next position a registered entry takes */
 	__u64 first_iv; /* interval of first_used */
 	__u64 first_used;
 	__u64 promote_iv;
@@ -283,32 +295,54 @@ static __noinline void summary_release(int claim)
 	bpf_spin_unlock(&s->lock);
 }
 
-/* Put an entry at the back of the clock. */
-static __always_inline void clock_register(const struct flow_key *key, struct flow_value *v)
+/*
+ * A clock number the verifier can see is 0 or 1 (the compiler, knowing its
+ * callers, would drop a plain range check).
+ */
+static __always_inline __u32 clock_index(__u32 clock)
+{
+	asm volatile("" : "+r"(clock));
+	return clock & 1;
+}
+
+/* Put an entry at the back of a clock (CLOCK_DEFERRED or CLOCK_REPORTED). */
+static __always_inline void clock_register(const struct flow_key *key, struct flow_value *v,
+					   __u32 clock)
 {
 	struct flow_pressure_state *ps = pressure_state();
 	struct flow_key *slot;
 	__u32 idx;
 	__u64 pos;
 
+	clock = clock_index(clock);
 	if (!ps || !clock_slots)
 		return;
-	pos = __sync_fetch_and_add(&ps->clock_tail, 1);
-	idx = (__u32)(pos % clock_slots);
+	pos = __sync_fetch_and_add(&ps->clock_tail[clock], 1);
+	idx = clock * clock_slots + (__u32)(pos % clock_slots);
 	slot = bpf_map_lookup_elem(&FLOW_CLOCK, &idx);
 	if (!slot)
 		return;
 	*slot = *key;
 	v->clock_seq = pos;
+	v->clock_id = clock;
 }
 
 /*
- * Try to evict the entry at one clock position. 1: evicted; 0: not (stale
- * position, second chance, or it must stay).
+ * Register a new entry (after its first packet was reported or deferred) in
+ * the clock its state calls for.
  */
-static __noinline int evict_at(__u64 pos, __u64 now)
+static __noinline void flow_pressure_register(const struct flow_key *key, struct flow_value *v)
 {
-	__u32 idx = (__u32)(pos % clock_slots);
+	clock_register(key, v, v->reported == FLOW_UNREPORTED ? CLOCK_DEFERRED : CLOCK_REPORTED);
+}
+
+/*
+ * Try to evict the entry at one position of a clock. 1: evicted; 0: not
+ * (stale position, second chance, moved to the other clock, or it stays).
+ */
+static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now)
+{
+	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots);
 	struct conn_record_v3 *rec;
 	struct flow_key key, *slot;
 	struct flow_value *v;
@@ -320,14 +354,27 @@ static __noinline int evict_at(__u64 pos, __u64 now)
 		return 0;
 	key = *slot;
 	v = bpf_map_lookup_elem(&FLOW_TABLE, &key);
-	if (!v || v->clock_seq != pos)
-		return 0; /* removed meanwhile, or registered again further back */
-	if (v->referenced || v->reported == FLOW_REPORTING) {
+	if (!v || v->clock_id != clock || v->clock_seq != pos)
+		return 0; /* removed meanwhile, or registered again elsewhere */
+	if (v->reported == FLOW_REPORTING) {
+		clock_register(&key, v, clock);
+		return 0;
+	}
+	if (clock == CLOCK_DEFERRED && v->reported == FLOW_REPORTED) {
+		clock_register(&key, v, CLOCK_REPORTED); /* promoted since */
+		return 0;
+	}
+	if (v->referenced) {
 		v->referenced = 0;
-		clock_register(&key, v);
+		clock_register(&key, v, clock);
 		return 0;
 	}
 	lingering = v->state == FLOW_STATE_LINGER;
+	if (v->reported == FLOW_REPORTED && !lingering &&
+	    now - v->last_seen_ns < evict_protect_ns) {
+		clock_register(&key, v, clock); /* recently active and reported: not yet */
+		return 0;
+	}
 	if (v->reported == FLOW_REPORTED && lingering && v->close_reported) {
 		/* closed and reported: only its linger ends early */
 		if (bpf_map_delete_elem(&FLOW_TABLE, &key))
@@ -339,7 +386,7 @@ static __noinline int evict_at(__u64 pos, __u64 now)
 		rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
 		if (!rec) {
 			count(FLOW_COUNTER_RING_DEFERRED);
-			clock_register(&key, v); /* it stays until its close can be sent */
+			clock_register(&key, v, clock); /* it stays until its close can be sent */
 			return 0;
 		}
 		if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
@@ -357,7 +404,7 @@ static __noinline int evict_at(__u64 pos, __u64 now)
 	/* deferred: counted in a summary */
 	claim = summary_claim(&key, v, !fail_closed);
 	if (claim < 0) {
-		clock_register(&key, v);
+		clock_register(&key, v, clock);
 		return 0;
 	}
 	if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
@@ -369,38 +416,56 @@ static __noinline int evict_at(__u64 pos, __u64 now)
 	return 1;
 }
 
-/* Remove one entry to make room. 1 when one was removed. */
-static __noinline int evict_one(__u64 now)
+/* Look at up to tries of a clock's oldest positions. 1 when one was evicted. */
+static __noinline int evict_from(__u32 clock, int tries, __u64 now)
 {
 	struct flow_pressure_state *ps = pressure_state();
 
+	clock = clock_index(clock);
 	if (!ps || !clock_slots)
 		return 0;
-	for (int i = 0; i < EVICT_TRIES; i++) {
-		__u64 head = ps->clock_head, tail = ps->clock_tail;
+	for (int i = 0; i < EVICT_TRIES && i < tries; i++) {
+		__u64 head = ps->clock_head[clock], tail = ps->clock_tail[clock];
 
 		if (head >= tail)
 			return 0;
 		if (tail - head > clock_slots) {
 			/* positions that far back were overwritten: their entries are the sweep's */
-			__sync_val_compare_and_swap(&ps->clock_head, head, tail - clock_slots);
+			__sync_val_compare_and_swap(&ps->clock_head[clock], head,
+						    tail - clock_slots);
 			continue;
 		}
-		if (evict_at(__sync_fetch_and_add(&ps->clock_head, 1), now))
+		if (evict_at(clock, __sync_fetch_and_add(&ps->clock_head[clock], 1), now))
 			return 1;
 	}
 	return 0;
 }
 
 /*
+ * Remove one entry to make room. 1 when one was removed. A reported entry
+ * idle past its protection goes first (a glance at the reported clock's
+ * oldest two), else a deferred one, else any reported one that may go.
+ * Deferred victims alone would let the reported entries (a steady trickle
+ * within the budgets) squat the table, until the deferred entries left were
+ * so few and young that a connection's first packet would be evicted before
+ * its peer could answer.
+ */
+static __always_inline int evict_one(__u64 now)
+{
+	return evict_from(CLOCK_REPORTED, EVICT_GLANCE, now) ||
+	       evict_from(CLOCK_DEFERRED, EVICT_TRIES, now) ||
+	       evict_from(CLOCK_REPORTED, EVICT_TRIES, now);
+}
+
+/*
  * Insert a new flow's entry (flags: BPF_NOEXIST, or BPF_ANY to replace a
- * finished one), evicting when the table is full, and register it in the
- * clock. 0, or the map update's error.
+ * finished one), evicting when the table is full. 0, or the map update's
+ * error. The caller registers the entry (flow_pressure_register) once its
+ * first packet was reported or deferred.
  */
 static __noinline int flow_pressure_insert(const struct flow_key *key, const struct flow_value *nv,
 					   __u64 flags, __u64 now)
 {
-	struct flow_value *v;
 	int ret;
 
 	ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
@@ -408,11 +473,6 @@ static __noinline int flow_pressure_insert(const struct flow_key *key, const str
 		if (!evict_one(now))
 			break;
 		ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
-	}
-	if (ret == 0) {
-		v = bpf_map_lookup_elem(&FLOW_TABLE, key);
-		if (v)
-			clock_register(key, v);
 	}
 	return ret;
 }

@@ -49,7 +49,9 @@
 #define FLOW_BUDGET_INTERVALS_PER_S 10
 #define FLOW_BUDGET_INTERVAL_NS (1000000000ull / FLOW_BUDGET_INTERVALS_PER_S)
 #define FLOW_BUDGET_CLASS_SHARE 8
-#define FLOW_CLOCK_PER_ENTRY 2
+#define FLOW_CLOCK_PER_ENTRY 2 /* two clocks: deferred and reported entries */
+/* A reported flow active this recently is not evicted (bpf/flow_pressure.h). */
+#define FLOW_EVICT_PROTECT_NS (2ull * 1000 * 1000 * 1000)
 
 /* How long a closed TCP flow stays in the table absorbing its last packets. */
 #define FLOW_LINGER_NS (4ull * 1000 * 1000 * 1000)
@@ -97,10 +99,10 @@ struct flow_value {
 	__u8 flags; /* CONN_FLAG_* of the flow (bpf/conn_record_v3.h) */
 	__u16 icmp_type_code; /* ICMP: type << 8 | code of the first packet */
 	__u16 pad1;
-	/* eviction (bpf/flow_pressure.h): the entry's position in FLOW_CLOCK */
+	/* eviction (bpf/flow_pressure.h): the entry's clock and position in it */
 	__u64 clock_seq;
 	__u32 referenced; /* a packet after the first since the clock last passed */
-	__u32 pad2;
+	__u32 clock_id;
 };
 
 _Static_assert(sizeof(struct flow_value) == 96, "flow_value is 96 bytes");

@@ -570,6 +570,8 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 		frag_remember(&p, now);
 	if (v->reported == FLOW_UNREPORTED)
 		report_open(&p.key, v, side, first, now);
+	if (first)
+		flow_pressure_register(&p.key, v);
 	if (p.key.protocol == PKT_PROTO_TCP)
 		tcp_update(v, side, p.tcp_flags, now);
 	return TC_ACT_UNSPEC;

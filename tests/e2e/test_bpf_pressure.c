@@ -45,6 +45,7 @@ struct config {
 	uint32_t first, cls, promote; /* budgets per interval (one hour here) */
 	bool no_clock; /* nothing evictable */
 	bool fail_closed;
+	bool protect; /* keep the default protection of recently active reported flows */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -65,8 +66,10 @@ static void load(const struct config *c)
 	skel->rodata->budget_class = c->cls;
 	skel->rodata->budget_promote = c->promote;
 	skel->rodata->budget_interval_ns = HOUR_NS; /* no new interval during a test */
+	if (!c->protect)
+		skel->rodata->evict_protect_ns = 0;
 	skel->rodata->fail_closed = c->fail_closed;
-	skel->rodata->clock_slots = c->no_clock ? 0 : FLOW_CLOCK_PER_ENTRY * c->table;
+	skel->rodata->clock_slots = c->no_clock ? 0 : c->table;
 	assert_int_equal(bpf_map__set_max_entries(skel->maps.FLOW_TABLE, c->table), 0);
 	assert_int_equal(
 		bpf_map__set_max_entries(skel->maps.FLOW_CLOCK, FLOW_CLOCK_PER_ENTRY * c->table),
@@ -270,6 +273,23 @@ static void test_full_table_evicts_oldest_idle_with_close(void **state)
 	assert_int_equal(counter(FLOW_COUNTER_EVICTED), 4);
 	assert_int_equal(counter(FLOW_COUNTER_UNTRACKED), 0);
 	assert_int_equal(counter(FLOW_COUNTER_DEFERRED_OPENS), 0);
+}
+
+static void test_recently_active_reported_flows_are_not_evicted(void **state)
+{
+	const struct config c = {
+		.table = 4, .first = 100, .cls = 100, .promote = 100, .protect = true};
+
+	(void)state;
+	load(&c);
+	for (uint16_t p = 2101; p <= 2104; p++)
+		out_udp(p, "10.9.9.9", 53, 0);
+	out_udp(2105, "10.9.9.9", 53, 0); /* all four were active just now */
+	assert_int_equal(nrecs, 5);
+	assert_int_equal(recs[4].kind, CONN_KIND_UNTRACKED);
+	assert_int_equal(recs[4].src_port, 2105);
+	assert_int_equal(counter(FLOW_COUNTER_EVICTED), 0);
+	assert_int_equal(counter(FLOW_COUNTER_UNTRACKED), 1);
 }
 
 static void test_deferred_victims_go_to_one_summary(void **state)
@@ -511,6 +531,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_budgets_defer_and_a_reply_promotes, teardown),
 		cmocka_unit_test_teardown(test_full_table_evicts_oldest_idle_with_close, teardown),
+		cmocka_unit_test_teardown(test_recently_active_reported_flows_are_not_evicted,
+					  teardown),
 		cmocka_unit_test_teardown(test_deferred_victims_go_to_one_summary, teardown),
 		cmocka_unit_test_teardown(test_untracked_record_when_nothing_is_evictable,
 					  teardown),
