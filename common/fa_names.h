@@ -14,6 +14,10 @@
 #define FA_REASON_EBPF_XDP_DROP "ebpf_xdp_drop"
 #define FA_REASON_EBPF_TC_OBSERVED "ebpf_tc_observed"
 #define FA_REASON_NFLOG_MATCH "nflog_match"
+/* tc observed a flow its flow table could not hold: counters only of the packets reported */
+#define FA_REASON_EBPF_TC_UNTRACKED "ebpf_tc_untracked"
+/* a summary of flows the tc program aggregated under pressure (dst_addr is a prefix) */
+#define FA_REASON_EBPF_FLOW_SUMMARY "ebpf_flow_summary"
 
 /* The environment variable that makes --source auto pick ebpf (exactly "1"). */
 #define FA_PER_FLOW_EBPF_ENV "CELLOS_FIRECRACKER_PER_FLOW_EBPF"

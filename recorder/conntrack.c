@@ -23,10 +23,12 @@ struct ct_key {
 	uint8_t family;
 	uint8_t protocol;
 	/*
-	 * 1 for flows built from per-packet deltas (NFLOG), 0 otherwise: a packet
-	 * that tc observed (an ebpf flow) and that netfilter then dropped and
-	 * logged is two decisions, not one, and NFLOG deltas must never be added
-	 * to a kernel flow's counters.
+	 * 1 for flows built from per-packet deltas (NFLOG), 2 for flows the
+	 * kernel could not track (deltas too), 0 otherwise: a packet that tc
+	 * observed (an ebpf flow) and that netfilter then dropped and logged is
+	 * two decisions, not one, and deltas must never be added to a kernel
+	 * flow's counters. An untracked flow that later fits the kernel's table
+	 * is a new, tracked flow.
 	 */
 	uint8_t deltas;
 	uint8_t pad; /* zero: keys are compared and hashed as bytes */
@@ -72,7 +74,7 @@ static void make_key(const struct fa_event *ev, struct ct_key *k)
 	memset(k, 0, sizeof(*k));
 	k->family = ev->family;
 	k->protocol = ev->protocol;
-	k->deltas = ev->counts_are_deltas ? 1 : 0;
+	k->deltas = ev->kind == FA_EVENT_UNTRACKED ? 2 : ev->counts_are_deltas ? 1 : 0;
 	if (ev->icmp_fields)
 		pkt_icmp_key_ports(ev->protocol, ev->icmp_type, ev->icmp_code, ev->icmp_id, &sport,
 				   &dport);

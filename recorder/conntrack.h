@@ -95,7 +95,8 @@ void conntrack_set_idle(struct conntrack *ct, const struct ct_idle *idle);
 size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
 			 struct ct_flow **out, size_t max);
 /*
- * Apply ev. Returns the flow concerned (NULL for CT_ORPHAN_CLOSE, or on ENOMEM
+ * Apply ev (opened, untracked or closed; a summary is not a flow). Returns
+ * the flow concerned (NULL for CT_ORPHAN_CLOSE, or on ENOMEM
  * with *outcome 0) and sets *outcome. For CT_CLOSE the flow's counters already
  * hold the close's totals; for CT_NEW_DECISION, deny is ev's.
  */

@@ -47,13 +47,13 @@ void flow_v1_to_event(const struct flow_record_v1 *rec, struct fa_event *ev)
 }
 
 /*
- * The checks every CONN_EVENTS layout shares: a known kind, family and
- * direction, and a close reason that matches the kind.
+ * The checks every CONN_EVENTS layout shares: a known kind (up to max_kind),
+ * family and direction, and a close reason that matches the kind.
  */
-static int check_conn(unsigned kind, unsigned family, unsigned direction, unsigned close_reason,
-		      char *err, size_t errlen)
+static int check_conn(unsigned kind, unsigned max_kind, unsigned family, unsigned direction,
+		      unsigned close_reason, char *err, size_t errlen)
 {
-	if (kind != CONN_KIND_OPENED && kind != CONN_KIND_CLOSED) {
+	if (kind < CONN_KIND_OPENED || kind > max_kind) {
 		snprintf(err, errlen, "CONN_EVENTS record has unknown kind %u", kind);
 		return -EINVAL;
 	}
@@ -91,7 +91,73 @@ int decode_conn_v2(const void *buf, size_t len, struct conn_record_v2 *out, char
 	if (check_size(len, CONN_RECORD_V2_SIZE, err, errlen))
 		return -EINVAL;
 	memcpy(out, buf, sizeof(*out));
-	return check_conn(out->kind, out->family, out->direction, out->close_reason, err, errlen);
+	return check_conn(out->kind, CONN_KIND_CLOSED, out->family, out->direction,
+			  out->close_reason, err, errlen);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * A summary names no originator and a destination prefix whose host bits are
+ * 0, of a length that is a multiple of 8 within the family; it has no ICMP
+ * fields, no close time, and at least one flow.
+ */
+static int check_summary(const struct conn_record_v3 *r, char *err, size_t errlen)
+{
+	unsigned max_len = r->family == 4 ? 32 : 128;
+	if (r->flow_count == 0) {
+		snprintf(err, errlen, "CONN_EVENTS summary counts no flow");
+		return -EINVAL;
+	}
+	if (r->prefix_len > max_len || r->prefix_len % 8) {
+		snprintf(err, errlen, "CONN_EVENTS summary has prefix length %u for IPv%u",
+			 r->prefix_len, r->family);
+		return -EINVAL;
+	}
+	if (!all_zero(r->dst_addr + r->prefix_len / 8, sizeof(r->dst_addr) - r->prefix_len / 8)) {
+		snprintf(err, errlen, "CONN_EVENTS summary has host bits set past /%u",
+			 r->prefix_len);
+		return -EINVAL;
+	}
+	if (!all_zero(r->src_addr, sizeof(r->src_addr)) || r->src_port) {
+		snprintf(err, errlen, "CONN_EVENTS summary names an originator");
+		return -EINVAL;
+	}
+	if ((r->flags & CONN_FLAG_ANY_PORT) && r->dst_port) {
+		snprintf(err, errlen, "CONN_EVENTS summary of any port has port %u", r->dst_port);
+		return -EINVAL;
+	}
+	if (r->icmp_type || r->icmp_code || r->icmp_id || r->closed_ns) {
+		snprintf(err, errlen, "CONN_EVENTS summary has ICMP fields or a close time");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Which kinds may carry which flag bits. */
+static int check_flags(const struct conn_record_v3 *r, char *err, size_t errlen)
+{
+	unsigned allowed = CONN_FLAGS_KNOWN & ~(CONN_FLAG_DEFERRED | CONN_FLAG_ANY_PORT);
+	if (r->kind == CONN_KIND_OPENED)
+		allowed |= CONN_FLAG_DEFERRED;
+	if (r->kind == CONN_KIND_SUMMARY)
+		allowed |= CONN_FLAG_ANY_PORT;
+	if (r->flags & ~CONN_FLAGS_KNOWN) {
+		snprintf(err, errlen, "CONN_EVENTS record has unknown flags 0x%02x", r->flags);
+		return -EINVAL;
+	}
+	if (r->flags & ~allowed) {
+		snprintf(err, errlen, "CONN_EVENTS record of kind %u has flags 0x%02x", r->kind,
+			 r->flags);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char *err,
@@ -100,14 +166,20 @@ int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char
 	if (check_size(len, CONN_RECORD_V3_SIZE, err, errlen))
 		return -EINVAL;
 	memcpy(out, buf, sizeof(*out));
-	if (check_conn(out->kind, out->family, out->direction, out->close_reason, err, errlen))
+	if (check_conn(out->kind, CONN_KIND_SUMMARY, out->family, out->direction, out->close_reason,
+		       err, errlen))
 		return -EINVAL;
 	if (out->verdict != CONN_VERDICT_ALLOW && out->verdict != CONN_VERDICT_DROP) {
 		snprintf(err, errlen, "CONN_EVENTS record has unknown verdict %u", out->verdict);
 		return -EINVAL;
 	}
-	if (out->flags & ~CONN_FLAGS_KNOWN) {
-		snprintf(err, errlen, "CONN_EVENTS record has unknown flags 0x%02x", out->flags);
+	if (check_flags(out, err, errlen))
+		return -EINVAL;
+	if (out->kind == CONN_KIND_SUMMARY)
+		return check_summary(out, err, errlen);
+	if (out->flow_count || out->prefix_len) {
+		snprintf(err, errlen, "CONN_EVENTS record of kind %u has a flow count or prefix",
+			 out->kind);
 		return -EINVAL;
 	}
 	return 0;
@@ -115,8 +187,14 @@ int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char
 
 void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 {
+	static const enum fa_event_kind kinds[] = {
+		[CONN_KIND_OPENED] = FA_EVENT_OPENED,
+		[CONN_KIND_CLOSED] = FA_EVENT_CLOSED,
+		[CONN_KIND_UNTRACKED] = FA_EVENT_UNTRACKED,
+		[CONN_KIND_SUMMARY] = FA_EVENT_SUMMARY,
+	};
 	memset(ev, 0, sizeof(*ev));
-	ev->kind = rec->kind == CONN_KIND_CLOSED ? FA_EVENT_CLOSED : FA_EVENT_OPENED;
+	ev->kind = kinds[rec->kind]; /* decode_conn_v3 checked it */
 	ev->clock = FA_CLOCK_BOOTTIME;
 	ev->family = rec->family;
 	ev->protocol = rec->protocol;
@@ -147,6 +225,18 @@ void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 	ev->icmp_id = rec->icmp_id;
 	ev->reason_code = ev->deny ? FA_REASON_EBPF_XDP_DROP : FA_REASON_EBPF_TC_OBSERVED;
 	ev->source = "ebpf_v3";
+	if (ev->kind == FA_EVENT_UNTRACKED) {
+		ev->counts_are_deltas = true; /* each record: its own packets */
+		if (!ev->deny)
+			ev->reason_code = FA_REASON_EBPF_TC_UNTRACKED;
+	} else if (ev->kind == FA_EVENT_SUMMARY) {
+		ev->icmp_fields = false; /* a summary of ICMP flows covers every type: any port */
+		ev->flow_count = rec->flow_count;
+		ev->prefix_len = rec->prefix_len;
+		ev->any_port = (rec->flags & CONN_FLAG_ANY_PORT) != 0;
+		if (!ev->deny)
+			ev->reason_code = FA_REASON_EBPF_FLOW_SUMMARY;
+	}
 }
 
 /*

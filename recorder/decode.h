@@ -49,12 +49,20 @@ void conn_v2_to_event(const struct conn_record_v2 *rec, struct fa_event *ev);
 /*
  * Decode a CONN_EVENTS v3 record: exactly 112 bytes, a known kind, family 4 or
  * 6, direction 0 or 1, verdict allow or drop, a close reason that matches the
- * kind, no unknown flag bits. -EINVAL with a reason otherwise.
+ * kind, no unknown flag bits and each flag only on its kind, flow_count and
+ * prefix_len 0 except in a summary, and a summary as bpf/conn_record_v3.h
+ * lays it out (a flow, a prefix of whole bytes with host bits 0, no
+ * originator, no ICMP fields or close time). -EINVAL with a reason otherwise.
  */
 int decode_conn_v3(const void *buf, size_t len, struct conn_record_v3 *out, char *err,
 		   size_t errlen);
 
-/* Map a v3 record to an opened or closed event, as conn_v2_to_event does, plus its v3 fields. */
+/*
+ * Map a v3 record to an event, as conn_v2_to_event does, plus its v3 fields:
+ * an untracked record is an FA_EVENT_UNTRACKED whose counts are deltas
+ * (reason ebpf_tc_untracked), a summary an FA_EVENT_SUMMARY (reason
+ * ebpf_flow_summary). A deny keeps ebpf_xdp_drop.
+ */
 void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev);
 
 #endif

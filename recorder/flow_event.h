@@ -19,6 +19,10 @@
 enum fa_event_kind {
 	FA_EVENT_OPENED = 1, /* a new flow: one decision, one flows row */
 	FA_EVENT_CLOSED = 2, /* a flow ended: updates its flows row, no decision */
+	/* a flow the kernel could not track: like OPENED, counters are deltas */
+	FA_EVENT_UNTRACKED = 3,
+	/* flow_count flows summarised: one decision and one closed flows row */
+	FA_EVENT_SUMMARY = 4,
 };
 
 enum fa_clock {
@@ -51,6 +55,11 @@ struct fa_event {
 	int64_t last_seen_kns;
 	int64_t closed_kns; /* FA_EVENT_CLOSED: when the close was decided; 0 = unknown (v2) */
 	uint8_t flags; /* CONN_FLAG_* of a v3 record */
+	/* FA_EVENT_SUMMARY: how many flows; dst is a prefix of prefix_len bits
+	 * (the family's terms), any_port: every destination port */
+	uint64_t flow_count;
+	uint8_t prefix_len;
+	bool any_port;
 	/*
 	 * ICMP/ICMPv6 from the built-in program (v2, v3) and NFLOG: the flow has
 	 * no ports (src_port and dst_port are 0 and stored as NULL); it is keyed

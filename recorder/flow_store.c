@@ -106,17 +106,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" resp_addr, resp_port, state, opened_at, last_seen_at, closed_at, close_reason,"
 		" orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen, icmp_type, "
 		"icmp_code,"
-		" icmp_id, midstream)"
+		" icmp_id, midstream, flow_count, prefix_len, untracked)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23)",
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
 		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at,"
-		" opens_flow, event_id)"
+		" opens_flow, event_id, flow_count, prefix_len)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, (?1 << 32) + ?2)",
+		" ?17, ?18, ?19, ?20, (?1 << 32) + ?2, ?21, ?22)",
 	[ST_UPDATE_FLOW] =
 		"UPDATE flows SET state = ?2, close_reason = ?3, closed_at = ?4,"
 		" last_seen_at = max(last_seen_at, ?5), orig_packets = ?6,"
@@ -129,10 +129,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
 		"slowest_commit_us,"
 		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched, folded_opens,"
-		" tee_failures)"
+		" tee_failures, untracked, evicted, aggregated, fail_closed_drops, deferred_opens,"
+		" promoted, ring_deferred, kernel_packets, linger_packets)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23)",
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
 	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = ?2, boot_offset_ns = ?3,"
 				" host = ?4, boot_id = ?5 WHERE run_pk = ?1",
 };
@@ -349,6 +350,32 @@ int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, b
 	return 0;
 }
 
+int flow_store_queue_summary(struct flow_store *st, const struct fa_event *ev)
+{
+	struct store_op *op = push_op(st, OP_OPEN);
+	if (!op)
+		return -ENOMEM;
+	op->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	op->seq = st->next_seq++;
+	op->u.ev = *ev;
+	/* A summary is over when it arrives: its flows row is written closed. */
+	int64_t off = flow_store_clock_offset(st, ev->clock);
+	op->merged = true;
+	op->upd = (struct op_update){
+		.orig_packets = ev->orig_packets,
+		.orig_bytes = ev->orig_bytes,
+		.resp_packets = ev->resp_packets,
+		.resp_bytes = ev->resp_bytes,
+		.bytes_known = ev->bytes_known,
+		.closed = true,
+		.reason = CONN_CLOSE_NONE,
+		.last_seen_at = ev->last_seen_kns + off,
+		.closed_at = ev->last_seen_kns + off,
+	};
+	st->pending_events++;
+	return 0;
+}
+
 int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *ev)
 {
 	struct store_op *op = push_op(st, OP_ORPHAN);
@@ -446,6 +473,22 @@ static void bind_port(sqlite3_stmt *s, int i, const struct fa_event *ev, uint16_
 		sqlite3_bind_int(s, i, port);
 }
 
+/*
+ * A summary's columns: flow_count and prefix_len (NULL for a single flow), no
+ * source port, and no destination port when it covers every port.
+ */
+static void bind_summary(sqlite3_stmt *s, const struct fa_event *ev, int src_port_i, int dst_port_i,
+			 int count_i)
+{
+	if (ev->kind != FA_EVENT_SUMMARY)
+		return;
+	sqlite3_bind_null(s, src_port_i);
+	if (ev->any_port)
+		sqlite3_bind_null(s, dst_port_i);
+	bind_counter(s, count_i, ev->flow_count, true);
+	sqlite3_bind_int(s, count_i + 1, ev->prefix_len);
+}
+
 static int apply_flow_insert(struct flow_store *st, const struct store_op *op, bool orphan)
 {
 	const struct fa_event *ev = &op->u.ev;
@@ -485,6 +528,8 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 			sqlite3_bind_int(s, 22, ev->icmp_id);
 	}
 	sqlite3_bind_int(s, 23, (ev->flags & CONN_FLAG_MIDSTREAM) ? 1 : 0);
+	bind_summary(s, ev, 7, 9, 24);
+	sqlite3_bind_int(s, 26, ev->kind == FA_EVENT_UNTRACKED);
 	return step_reset(s);
 }
 
@@ -513,6 +558,7 @@ static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 	sqlite3_bind_int64(s, 18, ev->first_seen_kns);
 	sqlite3_bind_int64(s, 19, ev->first_seen_kns + off);
 	sqlite3_bind_int(s, 20, op->type == OP_OPEN ? 1 : 0);
+	bind_summary(s, ev, 13, 15, 21);
 	return step_reset(s);
 }
 
@@ -549,7 +595,12 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 				   st->commits + 1,    st->slowest_commit_us,
 				   h->nflog_lost,      h->nflog_nonconforming,
 				   h->daemon_drops,    h->frag_unmatched,
-				   h->folded_opens,    h->tee_failures};
+				   h->folded_opens,    h->tee_failures,
+				   h->untracked,       h->evicted,
+				   h->aggregated,      h->fail_closed_drops,
+				   h->deferred_opens,  h->promoted,
+				   h->ring_deferred,   h->kernel_packets,
+				   h->linger_packets};
 	sqlite3_bind_int64(s, 1, st->run_pk);
 	sqlite3_bind_int64(s, 2, op->u.health.at);
 	sqlite3_bind_int(s, 3, op->u.health.final);

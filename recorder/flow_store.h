@@ -59,6 +59,15 @@ struct store_health {
 	uint64_t nflog_nonconforming;
 	uint64_t daemon_drops;
 	uint64_t frag_unmatched; /* later IP fragments attributed to no flow (kernel + NFLOG) */
+	uint64_t kernel_packets; /* IP packets the kernel program saw */
+	uint64_t untracked; /* the kernel's pressure handling (bpf/flow_counters.h) */
+	uint64_t evicted;
+	uint64_t aggregated;
+	uint64_t fail_closed_drops;
+	uint64_t deferred_opens;
+	uint64_t promoted;
+	uint64_t ring_deferred;
+	uint64_t linger_packets;
 	uint64_t store_failures;
 	uint64_t tee_failures; /* frames not written to --tee */
 	uint64_t commits;
@@ -101,6 +110,11 @@ int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
 /* Queue an update of a flow's counters; closed with reason (enum conn_close_reason) at close_kns. */
 int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
 			    unsigned reason, int64_t close_kns);
+/*
+ * Queue a summary (FA_EVENT_SUMMARY): its decision and its flows row, closed,
+ * both with flow_count and prefix_len. It bypasses connection tracking.
+ */
+int flow_store_queue_summary(struct flow_store *st, const struct fa_event *ev);
 /* Queue a closed flows row for a close whose open was never seen (open_seen = 0). */
 int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *ev);
 /* Queue a rejected record with its raw bytes (copied) and the reason. */

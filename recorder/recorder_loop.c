@@ -128,6 +128,10 @@ static void handle_event(struct recorder *r, const struct fa_event *ev)
 {
 	struct flow_store *st = r->setup->store;
 	enum ct_outcome outcome = 0;
+	if (ev->kind == FA_EVENT_SUMMARY) {
+		count_store_failure(r, flow_store_queue_summary(st, ev));
+		return;
+	}
 	struct ct_flow *flow = conntrack_record(r->ct, ev, &outcome);
 	switch (outcome) {
 	case CT_NEW_FLOW:
@@ -387,6 +391,14 @@ static void fill_health(struct recorder *r)
 		sum.nflog_lost += c.nflog_lost;
 		sum.nflog_nonconforming += c.nflog_nonconforming;
 		sum.frag_unmatched += c.frag_unmatched;
+		sum.untracked += c.untracked;
+		sum.evicted += c.evicted;
+		sum.aggregated += c.aggregated;
+		sum.fail_closed_drops += c.fail_closed_drops;
+		sum.deferred_opens += c.deferred_opens;
+		sum.promoted += c.promoted;
+		sum.ring_deferred += c.ring_deferred;
+		sum.linger_packets += c.linger_packets;
 	}
 	r->h.ring_drops = sum.ring_drops;
 	r->h.table_full = sum.table_full;
@@ -398,6 +410,15 @@ static void fill_health(struct recorder *r)
 #ifdef FLOWAUDIT_WITH_NFLOG
 	r->h.frag_unmatched += r->nflog_frag_unmatched;
 #endif
+	r->h.kernel_packets = sum.kernel_packets;
+	r->h.untracked = sum.untracked;
+	r->h.evicted = sum.evicted;
+	r->h.aggregated = sum.aggregated;
+	r->h.fail_closed_drops = sum.fail_closed_drops;
+	r->h.deferred_opens = sum.deferred_opens;
+	r->h.promoted = sum.promoted;
+	r->h.ring_deferred = sum.ring_deferred;
+	r->h.linger_packets = sum.linger_packets;
 }
 
 static void commit(struct recorder *r)
@@ -652,7 +673,9 @@ static void print_summary(const struct recorder *r)
 		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
 		"events written %llu; flows opened %llu, closed %llu; "
 		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
-		"netlink %llu overruns (%llu packets), daemon %llu, store %llu%s\n",
+		"netlink %llu overruns (%llu packets), daemon %llu, store %llu%s; "
+		"under pressure: untracked %llu, evicted %llu, summarised %llu, "
+		"dropped fail-closed %llu\n",
 		fa_text_escape(o->run, run, sizeof(run)),
 		fa_text_escape(o->cell, cell, sizeof(cell)), (unsigned long long)h->received,
 		(unsigned long long)h->decoded, (unsigned long long)h->rejected,
@@ -661,7 +684,9 @@ static void print_summary(const struct recorder *r)
 		(unsigned long long)(h->ring_drops + h->table_full),
 		(unsigned long long)h->ring_drops, (unsigned long long)h->table_full,
 		(unsigned long long)h->nflog_overruns, (unsigned long long)h->nflog_lost,
-		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures, tee);
+		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures, tee,
+		(unsigned long long)h->untracked, (unsigned long long)h->evicted,
+		(unsigned long long)h->aggregated, (unsigned long long)h->fail_closed_drops);
 }
 
 static void shutdown_run(struct recorder *r)

@@ -66,7 +66,28 @@ void recorder_options_usage(FILE *out)
 					  "  --ringbuf-bytes N      kernel ring buffer size, a "
 					  "power of two (default 4 MiB)\n"
 					  "  --flow-table-entries N kernel flow table size "
-					  "(default 65536)\n"
+					  "(default 65536); when it is\n"
+					  "                         full, the oldest idle flow is "
+					  "evicted (closed, reason\n"
+					  "                         evicted) to make room\n"
+					  "  --flow-rate N          new flows per second reported "
+					  "when their first packet\n"
+					  "                         is seen (default 10000; one "
+					  "destination class may take\n"
+					  "                         1/8 of it); beyond it a flow "
+					  "is still tracked and is\n"
+					  "                         reported when its peer "
+					  "answers, when it ends, or in a\n"
+					  "                         summary of its class if it is "
+					  "evicted first\n"
+					  "  --fail-closed          drop (TC_ACT_SHOT) the packets "
+					  "of a new flow that can be\n"
+					  "                         neither tracked, nor reported, "
+					  "nor summarised with its\n"
+					  "                         destination: a flood then "
+					  "costs the cell its own\n"
+					  "                         connectivity instead of "
+					  "leaving flows unrecorded\n"
 					  "  --stats-s S            write a health row every S "
 					  "seconds (default 10)\n"
 					  "  --backlog N            records held in memory while "
@@ -160,6 +181,8 @@ enum {
 	OPT_STATS,
 	OPT_RINGBUF,
 	OPT_FLOW_TABLE,
+	OPT_FLOW_RATE,
+	OPT_FAIL_CLOSED,
 	OPT_STORE_RETRY,
 	OPT_BACKLOG,
 	OPT_QUIET,
@@ -192,6 +215,8 @@ static const struct option long_opts[] = {
 	{"stats-s", required_argument, NULL, OPT_STATS},
 	{"ringbuf-bytes", required_argument, NULL, OPT_RINGBUF},
 	{"flow-table-entries", required_argument, NULL, OPT_FLOW_TABLE},
+	{"flow-rate", required_argument, NULL, OPT_FLOW_RATE},
+	{"fail-closed", no_argument, NULL, OPT_FAIL_CLOSED},
 	{"store-retry-s", required_argument, NULL, OPT_STORE_RETRY},
 	{"backlog", required_argument, NULL, OPT_BACKLOG},
 	{"quiet", no_argument, NULL, OPT_QUIET},
@@ -356,6 +381,13 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *o, ch
 			rc = parse_u32("--flow-table-entries", optarg, 1, 1u << 24,
 				       &o->flow_table_entries, err, errlen);
 			break;
+		case OPT_FLOW_RATE:
+			rc = parse_u32("--flow-rate", optarg, 10, 10000000, &o->flow_rate, err,
+				       errlen);
+			break;
+		case OPT_FAIL_CLOSED:
+			o->fail_closed = true;
+			break;
 		case OPT_STORE_RETRY:
 			rc = parse_u32("--store-retry-s", optarg, 0, 86400, &o->store_retry_s, err,
 				       errlen);
@@ -416,6 +448,12 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *o, ch
 	}
 	if (o->bpf_object && !o->iface) {
 		snprintf(err, errlen, "--bpf-object needs --iface");
+		return -FA_EXIT_USAGE;
+	}
+	if ((o->fail_closed || o->flow_rate) && (!o->iface || o->bpf_object)) {
+		snprintf(err, errlen,
+			 "%s needs --iface with the built-in program (no --bpf-object)",
+			 o->fail_closed ? "--fail-closed" : "--flow-rate");
 		return -FA_EXIT_USAGE;
 	}
 	return OPTIONS_OK;

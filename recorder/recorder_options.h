@@ -53,6 +53,8 @@ struct recorder_options {
 	uint32_t stats_s;
 	uint32_t ringbuf_bytes;
 	uint32_t flow_table_entries;
+	uint32_t flow_rate; /* 0: the program's default (FLOW_BUDGET_DEFAULT_RATE) */
+	bool fail_closed;
 	uint32_t store_retry_s;
 	uint32_t backlog; /* records held in memory between a kernel ring and the store */
 	bool quiet;

@@ -27,6 +27,15 @@ struct source_counters {
 	uint64_t nflog_lost; /* NFLOG packets lost, from gaps in the netlink sequence numbers */
 	uint64_t nflog_nonconforming; /* NFLOG packets whose prefix broke the convention (kept) */
 	uint64_t frag_unmatched; /* kernel: later IP fragments with no first fragment's flow */
+	/* kernel: the pressure handling, bpf/flow_counters.h */
+	uint64_t untracked;
+	uint64_t evicted;
+	uint64_t aggregated;
+	uint64_t fail_closed_drops;
+	uint64_t deferred_opens;
+	uint64_t promoted;
+	uint64_t ring_deferred;
+	uint64_t linger_packets; /* kernel: packets absorbed after a TCP close */
 };
 
 /* Idle limits for the flow-table sweep, in ns. */
@@ -59,11 +68,13 @@ struct source_ops {
 	int (*read_counters)(struct source *src, struct source_counters *out);
 	/*
 	 * Optional: close idle flows of a kernel flow table. Removes each flow
-	 * idle longer than its limit at now_boot_ns and appends a v2 closed record
-	 * (reason idle) with its final counters. With limits NULL, closes every
-	 * flow with reason run_end (shutdown). Hands over at most a chunk of
-	 * closes per call and returns 1 while more of this sweep remain (call
-	 * again after processing out), 0 when it is done, or -errno.
+	 * idle longer than its limit at now_boot_ns and appends a v3 closed record
+	 * (reason idle) with its final counters, preceded by its opened record
+	 * when the kernel had deferred it. With limits NULL, closes every flow
+	 * with reason run_end (shutdown). A new sweep first has the kernel emit
+	 * its pending summaries. Hands over at most a chunk of closes per call
+	 * and returns 1 while more of this sweep remain (call again after
+	 * processing out), 0 when it is done, or -errno.
 	 */
 	int (*sweep)(struct source *src, int64_t now_boot_ns, const struct sweep_limits *limits,
 		     struct record_buf *out);

@@ -22,6 +22,11 @@
  * - A TCP flow closed by FIN or RST lingers in the table, still counting,
  *   until FLOW_LINGER_NS after the close; its closed record (final counters,
  *   the close's own time) comes from this sweep then.
+ *   flow whose opened record the kernel deferred gets it from the sweep,
+ *   just before its close.
+ * - Every sweep starts with a flush of the kernel's summary slots (the
+ *   flowaudit_flush program, run with BPF_PROG_TEST_RUN); at shutdown, after
+ *   the detach, flushes repeat until every slot is emitted.
  * - destroy() detaches everything this source attached and nothing else.
  */
 #include "source_ebpf.h"
@@ -84,6 +89,7 @@ struct ebpf_source {
 	int table_fd; /* FLOW_TABLE, built-in only; else -1 */
 	int counters_fd; /* FLOW_COUNTERS, built-in only; else -1 */
 	int memory_fd; /* FLOW_MEMORY, built-in only; else -1 */
+	int flush_fd; /* the flowaudit_flush program, built-in only; else -1 */
 	int netns_fd; /* the cell's namespace (for the tc detach), or -1 */
 	int ifindex;
 	char iface[IF_NAMESIZE];
@@ -93,7 +99,6 @@ struct ebpf_source {
 	struct record_buf *out;
 	size_t room;
 	uint64_t daemon_drops; /* records lost for memory in the recorder */
-	uint64_t unreported_flows; /* swept flows whose opened record was lost */
 	/* A sweep in progress: the due keys, emitted SWEEP_CHUNK per call. */
 	struct flow_key *due;
 	size_t due_n;
@@ -175,6 +180,14 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 	out->table_full = sums[FLOW_COUNTER_TABLE_FULL];
 	out->kernel_packets = sums[FLOW_COUNTER_PACKETS];
 	out->frag_unmatched = sums[FLOW_COUNTER_FRAG_UNMATCHED];
+	out->untracked = sums[FLOW_COUNTER_UNTRACKED];
+	out->evicted = sums[FLOW_COUNTER_EVICTED];
+	out->aggregated = sums[FLOW_COUNTER_AGGREGATED];
+	out->fail_closed_drops = sums[FLOW_COUNTER_FAIL_CLOSED];
+	out->deferred_opens = sums[FLOW_COUNTER_DEFERRED_OPENS];
+	out->promoted = sums[FLOW_COUNTER_PROMOTED];
+	out->ring_deferred = sums[FLOW_COUNTER_RING_DEFERRED];
+	out->linger_packets = sums[FLOW_COUNTER_LINGER_ABSORBED];
 cleanup:
 	free(vals);
 	return ret;
@@ -194,7 +207,17 @@ static bool sweep_due(const struct flow_key *k, const struct flow_value *v, int6
 	return now - (int64_t)v->last_seen_ns > idle;
 }
 
-/* Delete one due entry (re-checked on its latest value) and emit its close. */
+static void push_record(struct ebpf_source *s, struct record_buf *out,
+			const struct conn_record_v3 *rec)
+{
+	if (record_buf_push(out, REPLAY_KIND_CONN_V3, rec, sizeof(*rec)) < 0)
+		s->daemon_drops++;
+}
+
+/*
+ * Delete one due entry (re-checked on its latest value) and emit its close,
+ * after its opened record if the kernel deferred that (it is only now over).
+ */
 static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t now,
 		     const struct sweep_limits *limits, struct record_buf *out)
 {
@@ -219,15 +242,16 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 		struct flow_memory m = {.orig_is_lo = v.orig_is_lo, .direction = v.direction};
 		bpf_map_update_elem(s->memory_fd, k, &m, BPF_ANY); /* best effort: LRU */
 	}
-	if (v.reported != FLOW_REPORTED) {
-		/* its opened record was lost (counted as a ring drop): no orphan close */
-		s->unreported_flows++;
-		return 0;
+	if (v.reported == FLOW_UNREPORTED) {
+		flow_table_fill_record(&rec, k, &v, CONN_KIND_OPENED, CONN_CLOSE_NONE, 0);
+		rec.flags |= CONN_FLAG_DEFERRED;
+		rec.last_seen_ns = v.last_seen_ns;
+		push_record(s, out, &rec); /* the kernel never closed it: its close follows */
 	}
 	if (v.state == FLOW_STATE_LINGER) {
 		if (v.close_reported)
 			return 0;
-		reason = v.close_reason; /* the kernel's close did not fit in the ring */
+		reason = v.close_reason; /* its linger is over: the close, final counters */
 		closed_ns = v.closed_ns;
 	} else if (!limits) {
 		reason = CONN_CLOSE_RUN_END;
@@ -237,9 +261,24 @@ static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t no
 		reason = CONN_CLOSE_IDLE;
 	}
 	flow_table_fill_record(&rec, k, &v, CONN_KIND_CLOSED, reason, closed_ns);
-	if (record_buf_push(out, REPLAY_KIND_CONN_V3, &rec, sizeof(rec)) < 0)
-		s->daemon_drops++;
+	push_record(s, out, &rec);
 	return 0;
+}
+
+/*
+ * Have the kernel emit its summary slots into the ring (flowaudit_flush).
+ * 0: every slot emitted; 1: the ring filled and some wait; -errno.
+ */
+static int flush_summaries(struct ebpf_source *s)
+{
+	uint8_t frame[14] = {0}; /* the program ignores its packet; test runs need one */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame));
+
+	if (s->flush_fd < 0)
+		return 0;
+	if (bpf_prog_test_run_opts(s->flush_fd, &opts) < 0)
+		return -errno;
+	return opts.retval ? 1 : 0;
 }
 
 /*
@@ -335,14 +374,23 @@ static int ebpf_sweep(struct source *src, int64_t now_boot_ns, const struct swee
 		free(s->due);
 		s->due = NULL;
 		s->due_n = s->due_pos = 0;
-		if (!limits) {
+		if (limits) {
+			ret = flush_summaries(s); /* the ring is drained as usual */
+		} else {
 			/* shutdown: stop the program, then collect what it emitted before the closes */
 			detach_all(s);
 			s->out = out;
 			s->room = 0;
+			do {
+				ring_buffer__consume(s->rb);
+				ret = flush_summaries(s);
+			} while (ret == 1);
 			ring_buffer__consume(s->rb);
 			s->out = NULL;
 		}
+		if (ret < 0)
+			fprintf(stderr, "flowrec: flushing the kernel's summaries failed: %s\n",
+				strerror(-ret));
 		ret = collect_due(s, now_boot_ns, limits, &s->due, &s->due_n);
 		if (ret < 0) {
 			fprintf(stderr, "flowrec: flow table sweep failed: %s\n", strerror(-ret));
@@ -549,6 +597,31 @@ restore:
 	return ret;
 }
 
+/*
+ * The pressure handling's settings (bpf/flow_pressure.h): the per-second rate
+ * becomes per-interval budgets (at least 1), one class may take
+ * 1/FLOW_BUDGET_CLASS_SHARE of it, replies may promote as many deferred flows
+ * as the rate; each of the two clocks has a position per table entry.
+ */
+static void set_pressure(struct flowaudit_bpf *skel, const struct ebpf_source_config *cfg)
+{
+	uint32_t rate = cfg->flow_rate ? cfg->flow_rate : FLOW_BUDGET_DEFAULT_RATE;
+	uint32_t entries =
+		cfg->flow_table_entries ? cfg->flow_table_entries : FLOW_TABLE_DEFAULT_ENTRIES;
+	uint32_t per_iv = rate / FLOW_BUDGET_INTERVALS_PER_S;
+
+	if (per_iv == 0)
+		per_iv = 1;
+	skel->rodata->budget_first = per_iv;
+	skel->rodata->budget_class =
+		per_iv / FLOW_BUDGET_CLASS_SHARE ? per_iv / FLOW_BUDGET_CLASS_SHARE : 1;
+	skel->rodata->budget_promote = per_iv;
+	skel->rodata->budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
+	skel->rodata->evict_protect_ns = FLOW_EVICT_PROTECT_NS;
+	skel->rodata->fail_closed = cfg->fail_closed ? 1 : 0;
+	skel->rodata->clock_slots = entries; /* per clock */
+}
+
 static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *cfg, char *err,
 			size_t errlen)
 {
@@ -563,11 +636,16 @@ static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *
 		return ret;
 	}
 	s->skel->rodata->iface_side_host = cfg->iface_side_host ? 1 : 0;
+	set_pressure(s->skel, cfg);
 	if (cfg->ringbuf_bytes &&
 	    (ret = bpf_map__set_max_entries(s->skel->maps.CONN_EVENTS, cfg->ringbuf_bytes)) < 0)
 		goto fail;
 	if (cfg->flow_table_entries &&
 	    (ret = bpf_map__set_max_entries(s->skel->maps.FLOW_TABLE, cfg->flow_table_entries)) < 0)
+		goto fail;
+	if ((ret = bpf_map__set_max_entries(s->skel->maps.FLOW_CLOCK,
+					    FLOW_CLOCK_PER_ENTRY * s->skel->rodata->clock_slots)) <
+	    0)
 		goto fail;
 	ret = flowaudit_bpf__load(s->skel);
 	if (ret < 0)
@@ -576,6 +654,7 @@ static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *
 	s->table_fd = bpf_map__fd(s->skel->maps.FLOW_TABLE);
 	s->counters_fd = bpf_map__fd(s->skel->maps.FLOW_COUNTERS);
 	s->memory_fd = bpf_map__fd(s->skel->maps.FLOW_MEMORY);
+	s->flush_fd = bpf_program__fd(s->skel->progs.flowaudit_flush);
 	return 0;
 fail:
 	snprintf(msg, sizeof(msg), "built-in flowaudit program: %s", strerror(-ret));
@@ -664,6 +743,7 @@ struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, 
 	s->table_fd = -1;
 	s->counters_fd = -1;
 	s->memory_fd = -1;
+	s->flush_fd = -1;
 	s->netns_fd = -1;
 	for (int h = 0; h < HOOK_COUNT; h++)
 		s->att[h].link_fd = -1;

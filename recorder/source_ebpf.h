@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The eBPF capture source. With no external object it loads flowaudit's own
- * tc program (embedded through a bpftool skeleton, CONN_EVENTS v2 records);
+ * tc program (embedded through a bpftool skeleton, CONN_EVENTS v3 records);
  * with one (--bpf-object / CELLOS_EBPF_OBJECT_PATH) it loads that object and
  * reads FLOW_EVENTS v1 records, trying the seed's program and map names.
  *
@@ -26,6 +26,11 @@ struct ebpf_source_config {
 	const char *bpf_object; /* NULL: built-in v2 program; else an external v1 object */
 	uint32_t ringbuf_bytes; /* 0: default; a power of two >= page size */
 	uint32_t flow_table_entries; /* 0: default */
+	/* new flows reported at their first packet, per second (0: the default);
+	 * beyond it they are deferred (bpf/flow_pressure.h) */
+	uint32_t flow_rate;
+	/* drop the packets of a new flow that cannot be recorded (TC_ACT_SHOT) */
+	bool fail_closed;
 	/*
 	 * The recorder drops its privileges after the start (--user): only tcx
 	 * links are acceptable then, since they go away with their fd; tc filters

@@ -25,6 +25,8 @@ static int start_ebpf(const struct recorder_options *o, struct source **out, cha
 		.bpf_object = object,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.flow_table_entries = o->flow_table_entries,
+		.flow_rate = o->flow_rate,
+		.fail_closed = o->fail_closed,
 		.tcx_only = o->user != NULL,
 	};
 	int code = FA_EXIT_SOURCE;
