@@ -106,3 +106,13 @@ int fa_cidr_parse(const char *text, struct fa_addr *lo, struct fa_addr *hi, char
 	apply_prefix(lo, hi, bits);
 	return 0;
 }
+
+char *fa_prefix_format(const struct fa_addr *a, int family, unsigned prefix_len, char *buf,
+		       size_t len)
+{
+	if (!fa_addr_format(a, family, buf, len))
+		return NULL;
+	size_t used = strlen(buf);
+	int n = snprintf(buf + used, len - used, "/%u", prefix_len);
+	return n < 0 || (size_t)n >= len - used ? NULL : buf;
+}

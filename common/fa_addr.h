@@ -13,6 +13,8 @@
 #define FA_ADDR_LEN 16
 /* Long enough for any RFC 5952 text form, with its NUL. */
 #define FA_ADDR_TEXT_MAX 46
+/* Long enough for an address text form, '/', a prefix length up to 128 and the NUL. */
+#define FA_PREFIX_TEXT_MAX (FA_ADDR_TEXT_MAX + 4)
 
 struct fa_addr {
 	uint8_t b[FA_ADDR_LEN];
@@ -31,6 +33,12 @@ bool fa_addr_is_v4(const struct fa_addr *a);
  * Returns buf, or NULL when len is too small.
  */
 char *fa_addr_format(const struct fa_addr *a, int family, char *buf, size_t len);
+/*
+ * Write "address/prefix_len" (the prefix length in the family's terms) into
+ * buf. Returns buf, or NULL when len is too small.
+ */
+char *fa_prefix_format(const struct fa_addr *a, int family, unsigned prefix_len, char *buf,
+		       size_t len);
 /*
  * Parse "a.b.c.d[/n]" or an IPv6 "x::y[/n]" into the inclusive byte range
  * [*lo, *hi] of stored addresses it covers. Returns 0, or -EINVAL with a

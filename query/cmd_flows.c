@@ -7,6 +7,11 @@
  * flow's last packet (packets during a TCP close's linger count). ICMP flows
  * show their type, code and echo identifier instead of ports; midstream marks
  * a TCP flow continued without its SYN.
+ * kind says what a row stands for: "flow" (tracked by the kernel or the
+ * recorder), "untracked" (a flow the kernel's table could not hold: the
+ * counters of the packets it reported), or "summary" (flow_count flows
+ * aggregated under pressure: resp_addr is a prefix "10.77.0.0/24", no
+ * originator, resp_port null for every port).
  */
 #include "commands.h"
 
@@ -23,6 +28,7 @@ static const char *const flow_keys[] = {
 	"resp_addr",   "resp_port",    "opened_at",	  "last_seen_at", "closed_at",
 	"duration_ns", "orig_packets", "resp_packets",	  "orig_bytes",	  "resp_bytes",
 	"open_seen",   "icmp_type",    "icmp_code",	  "icmp_id",	  "midstream",
+	"kind",	       "flow_count",
 };
 
 enum {
@@ -51,14 +57,16 @@ enum {
 	K_ICMP_CODE,
 	K_ICMP_ID,
 	K_MIDSTREAM,
+	K_KIND,
+	K_FLOW_COUNT,
 	K_COUNT,
 };
 
 static const uint8_t flow_table_cols[] = {
-	K_OPENED_AT,  K_CELL,	   K_RUN,	   K_STATE,	   K_CLOSE_REASON,
-	K_DIRECTION,  K_PROTOCOL,  K_ORIG_ADDR,	   K_ORIG_PORT,	   K_RESP_ADDR,
-	K_RESP_PORT,  K_DURATION,  K_ORIG_PACKETS, K_RESP_PACKETS, K_ORIG_BYTES,
-	K_RESP_BYTES, K_ICMP_TYPE, K_ICMP_CODE,	   K_MIDSTREAM,
+	K_OPENED_AT,	K_CELL,		K_RUN,	      K_STATE,	    K_CLOSE_REASON, K_DIRECTION,
+	K_PROTOCOL,	K_ORIG_ADDR,	K_ORIG_PORT,  K_RESP_ADDR,  K_RESP_PORT,    K_DURATION,
+	K_ORIG_PACKETS, K_RESP_PACKETS, K_ORIG_BYTES, K_RESP_BYTES, K_ICMP_TYPE,    K_ICMP_CODE,
+	K_MIDSTREAM,	K_KIND,		K_FLOW_COUNT,
 };
 
 static const struct fq_schema flow_schema = {
@@ -69,17 +77,21 @@ static const struct fq_schema flow_schema = {
 };
 
 struct flow_scratch {
-	char orig[FA_ADDR_TEXT_MAX], resp[FA_ADDR_TEXT_MAX];
+	char orig[FA_ADDR_TEXT_MAX], resp[FA_PREFIX_TEXT_MAX];
 	char opened[FA_RFC3339_LEN], last[FA_RFC3339_LEN], closed[FA_RFC3339_LEN];
 };
 
-static struct fq_value addr_value(sqlite3_stmt *st, int col, int family, char *buf, size_t len)
+/* An address column as text; with prefix_len >= 0, as the prefix "a/len". */
+static struct fq_value addr_value(sqlite3_stmt *st, int col, int family, int prefix_len, char *buf,
+				  size_t len)
 {
 	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
 	    sqlite3_column_bytes(st, col) != FA_ADDR_LEN || (family != 4 && family != 6))
 		return fq_v_null();
 	struct fa_addr a;
 	memcpy(a.b, sqlite3_column_blob(st, col), FA_ADDR_LEN);
+	if (prefix_len >= 0 && prefix_len <= 128)
+		return fq_v_text(fa_prefix_format(&a, family, (unsigned)prefix_len, buf, len));
 	return fq_v_text(fa_addr_format(&a, family, buf, len));
 }
 
@@ -96,6 +108,8 @@ static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 	struct flow_scratch *s = ctx;
 	int family = sqlite3_column_int(st, FQ_FL_FAMILY);
 	int proto = sqlite3_column_int(st, FQ_FL_PROTOCOL);
+	bool summary = sqlite3_column_type(st, FQ_FL_PREFIX_LEN) == SQLITE_INTEGER;
+	int prefix_len = summary ? sqlite3_column_int(st, FQ_FL_PREFIX_LEN) : -1;
 	v[K_CELL] = fq_col_value(st, FQ_FL_CELL_ID);
 	v[K_RUN] = fq_col_value(st, FQ_FL_RUN_ID);
 	v[K_FLOW_ID] = fq_col_value(st, FQ_FL_FLOW_ID);
@@ -105,9 +119,13 @@ static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 	v[K_PROTOCOL] =
 		fq_v_text(proto >= 0 && proto <= 255 ? fa_protocol_name((unsigned)proto) : NULL);
 	v[K_PROTOCOL_NUMBER] = fq_col_value(st, FQ_FL_PROTOCOL);
-	v[K_ORIG_ADDR] = addr_value(st, FQ_FL_ORIG_ADDR, family, s->orig, sizeof(s->orig));
+	/* a summary has no originator */
+	v[K_ORIG_ADDR] =
+		summary ? fq_v_null()
+			: addr_value(st, FQ_FL_ORIG_ADDR, family, -1, s->orig, sizeof(s->orig));
 	v[K_ORIG_PORT] = fq_col_value(st, FQ_FL_ORIG_PORT);
-	v[K_RESP_ADDR] = addr_value(st, FQ_FL_RESP_ADDR, family, s->resp, sizeof(s->resp));
+	v[K_RESP_ADDR] =
+		addr_value(st, FQ_FL_RESP_ADDR, family, prefix_len, s->resp, sizeof(s->resp));
 	v[K_RESP_PORT] = fq_col_value(st, FQ_FL_RESP_PORT);
 	v[K_OPENED_AT] = time_value(st, FQ_FL_OPENED_AT, s->opened, sizeof(s->opened));
 	v[K_LAST_SEEN_AT] = time_value(st, FQ_FL_LAST_SEEN_AT, s->last, sizeof(s->last));
@@ -128,6 +146,10 @@ static int flow_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 	v[K_ICMP_CODE] = fq_col_value(st, FQ_FL_ICMP_CODE);
 	v[K_ICMP_ID] = fq_col_value(st, FQ_FL_ICMP_ID);
 	v[K_MIDSTREAM] = fq_v_bool(sqlite3_column_int(st, FQ_FL_MIDSTREAM) != 0);
+	v[K_KIND] = fq_v_text(summary					? "summary"
+			      : sqlite3_column_int(st, FQ_FL_UNTRACKED) ? "untracked"
+									: "flow");
+	v[K_FLOW_COUNT] = summary ? fq_col_value(st, FQ_FL_FLOW_COUNT) : fq_v_uint(1);
 	return 0;
 }
 

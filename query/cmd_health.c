@@ -4,11 +4,14 @@
  * ended, else the latest tick) and a verdict. "lost" when anything was lost:
  * ring_drops + table_full + nflog_lost + daemon_drops + store_failures +
  * rejected + frag_unmatched > 0 (or nflog_overruns > 0 when the lost packets
- * are unknown), or received != decoded + rejected. Else "folded" when repeated
- * opens were folded into their flows without a decision of their own
- * (information: the export holds one decision for them), else "ok".
- * "no_health" when the run has no row. Sums saturate: hand-edited counters
- * cannot wrap to "ok".
+ * are unknown), or received != decoded + rejected. Else "degraded" when
+ * nothing was lost but the kernel was under pressure: some flows were
+ * recorded without their own exact row (untracked, or aggregated into
+ * summaries), ended early (evicted) or had their packets dropped
+ * (fail_closed_drops). Else "folded" when repeated opens were folded into
+ * their flows without a decision of their own (information: the export holds
+ * one decision for them), else "ok". "no_health" when the run has no row.
+ * Sums saturate: hand-edited counters cannot wrap to "ok".
  */
 #include "commands.h"
 
@@ -40,13 +43,25 @@ static const char *const health_keys[] = {
 	"frag_unmatched",
 	"folded_opens",
 	"tee_failures",
+	"untracked",
+	"evicted",
+	"aggregated",
+	"fail_closed_drops",
+	"deferred_opens",
+	"promoted",
+	"ring_deferred",
+	"kernel_packets",
+	"linger_packets",
 	"lost",
 	"verdict",
 };
 
 #define HEALTH_NKEYS (sizeof(health_keys) / sizeof(health_keys[0]))
 
-static const uint8_t health_table_cols[] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 24, 25};
+/* cell, run, at, received .. store_failures, daemon_drops, frag_unmatched,
+ * folded_opens, untracked, evicted, aggregated, fail_closed_drops, lost, verdict */
+static const uint8_t health_table_cols[] = {0,	1,  2,	4,  5,	6,  7,	8,  9,	10,
+					    11, 20, 21, 22, 24, 25, 26, 27, 33, 34};
 
 static const struct fq_schema health_schema = {
 	.n = HEALTH_NKEYS,
@@ -86,7 +101,7 @@ static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	v[2] = fq_v_text(
 		fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_HE_AT), s->at, sizeof(s->at)));
 	v[3] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
-	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_TEE_FAILURES; c++)
+	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_LINGER_PACKETS; c++)
 		v[c - FQ_HE_RECEIVED + 4] = fq_col_value(st, c);
 	uint64_t received = col_u(st, FQ_HE_RECEIVED), decoded = col_u(st, FQ_HE_DECODED);
 	uint64_t rejected = col_u(st, FQ_HE_REJECTED);
@@ -103,8 +118,11 @@ static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	uint64_t accounted;
 	bool unbalanced =
 		__builtin_add_overflow(decoded, rejected, &accounted) || received != accounted;
+	bool pressure = col_u(st, FQ_HE_UNTRACKED) || col_u(st, FQ_HE_EVICTED) ||
+			col_u(st, FQ_HE_AGGREGATED) || col_u(st, FQ_HE_FAIL_CLOSED_DROPS);
 	v[HEALTH_NKEYS - 2] = fq_v_uint(lost);
 	v[HEALTH_NKEYS - 1] = fq_v_text(lost || unbalanced		    ? "lost"
+					: pressure			    ? "degraded"
 					: col_u(st, FQ_HE_FOLDED_OPENS) > 0 ? "folded"
 									    : "ok");
 	return 0;

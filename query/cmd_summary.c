@@ -6,10 +6,13 @@
  * merged in memory by sorting, then ranked. --limit N sets the top N (10).
  *
  * Output: one record per line of the report, {section, dst_addr, protocol,
- * flows, denied, packets, bytes}; section is total, protocol, top_by_flows,
- * top_by_bytes or denied. A packet or byte total that is not known exactly
- * (a stored count that is not a non-negative integer, or a sum beyond
- * 2^64-1) is null; it ranks first in top_by_bytes.
+ * flows, denied, packets, bytes, summarized}; section is total, protocol,
+ * top_by_flows, top_by_bytes or denied. flows counts the flows decisions
+ * stand for (one each, a summary its flow_count); summarized says how many of
+ * them are known only from summaries. A summary's destination is its prefix
+ * ("10.77.0.0/24"), a group of its own. A packet or byte total that is not
+ * known exactly (a stored count that is not a non-negative integer, or a sum
+ * beyond 2^64-1) is null; it ranks first in top_by_bytes.
  */
 #include "commands.h"
 
@@ -26,11 +29,13 @@
 #include <unistd.h>
 
 static const char *const summary_keys[] = {
-	"section", "dst_addr", "protocol", "flows", "denied", "packets", "bytes",
+	"section", "dst_addr", "protocol", "flows", "denied", "packets", "bytes", "summarized",
 };
 
+#define SUMMARY_NKEYS (sizeof(summary_keys) / sizeof(summary_keys[0]))
+
 static const struct fq_schema summary_schema = {
-	.n = 7,
+	.n = SUMMARY_NKEYS,
 	.keys = summary_keys,
 };
 
@@ -49,8 +54,9 @@ struct total {
 struct group {
 	struct fa_addr addr;
 	int family; /* destinations: 4 or 6 */
+	int prefix_len; /* destinations: a summary's prefix length, else -1 */
 	int64_t proto; /* protocols */
-	uint64_t flows, denied;
+	uint64_t flows, denied, summarized;
 	struct total packets, bytes;
 };
 
@@ -98,6 +104,8 @@ static int by_key(const void *a, const void *b)
 		return c;
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
+	if (x->prefix_len != y->prefix_len)
+		return x->prefix_len < y->prefix_len ? -1 : 1;
 	return x->proto < y->proto ? -1 : x->proto > y->proto;
 }
 
@@ -140,6 +148,7 @@ static void fold(struct groups *gs)
 			gs->g[w].denied += gs->g[r].denied;
 			total_add(&gs->g[w].packets, gs->g[r].packets);
 			total_add(&gs->g[w].bytes, gs->g[r].bytes);
+			gs->g[w].summarized += gs->g[r].summarized;
 		} else {
 			gs->g[++w] = gs->g[r];
 		}
@@ -157,7 +166,9 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 	for (size_t i = 0; i < dbs->n && !rc; i++) {
 		int s;
 		while ((s = sqlite3_step(st[i])) == SQLITE_ROW) {
-			struct group g = {0};
+			struct group g = {.prefix_len = -1};
+			if (sqlite3_column_type(st[i], FQ_SU_PREFIX_LEN) == SQLITE_INTEGER)
+				g.prefix_len = sqlite3_column_int(st[i], FQ_SU_PREFIX_LEN);
 			if (kind == FQ_Q_SUM_DST) {
 				if (sqlite3_column_bytes(st[i], FQ_SU_KEY) == FA_ADDR_LEN)
 					memcpy(g.addr.b, sqlite3_column_blob(st[i], FQ_SU_KEY),
@@ -170,6 +181,7 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 			g.denied = col_u(st[i], FQ_SU_DENIED);
 			g.packets = col_total(st[i], FQ_SU_PACKETS_HI);
 			g.bytes = col_total(st[i], FQ_SU_BYTES_HI);
+			g.summarized = col_u(st[i], FQ_SU_SUMMARIZED);
 			if (groups_add(gs, &g)) {
 				snprintf(err, errlen, "out of memory");
 				rc = -FA_EXIT_INTERNAL;
@@ -190,11 +202,15 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 
 static void emit(struct fq_writer *w, const char *section, const struct group *g, bool dst)
 {
-	char addr[FA_ADDR_TEXT_MAX], proto[8];
-	struct fq_value v[7];
+	char addr[FA_PREFIX_TEXT_MAX], proto[8];
+	struct fq_value v[SUMMARY_NKEYS];
 	v[0] = fq_v_text(section);
-	v[1] = dst ? fq_v_text(fa_addr_format(&g->addr, g->family, addr, sizeof(addr)))
-		   : fq_v_null();
+	v[1] = fq_v_null();
+	if (dst && g->prefix_len >= 0 && g->prefix_len <= 128)
+		v[1] = fq_v_text(fa_prefix_format(&g->addr, g->family, (unsigned)g->prefix_len,
+						  addr, sizeof(addr)));
+	else if (dst)
+		v[1] = fq_v_text(fa_addr_format(&g->addr, g->family, addr, sizeof(addr)));
 	v[2] = fq_v_null();
 	if (!dst && section[0] == 'p') {
 		const char *name = g->proto >= 0 && g->proto <= 255
@@ -210,6 +226,7 @@ static void emit(struct fq_writer *w, const char *section, const struct group *g
 	v[4] = fq_v_uint(g->denied);
 	v[5] = g->packets.unknown ? fq_v_null() : fq_v_uint(g->packets.v);
 	v[6] = g->bytes.unknown ? fq_v_null() : fq_v_uint(g->bytes.v);
+	v[7] = fq_v_uint(g->summarized);
 	fq_writer_record(w, v);
 }
 
@@ -261,6 +278,7 @@ int fq_cmd_summary(const struct fq_cli *cli)
 		total.denied += proto.g[i].denied;
 		total_add(&total.packets, proto.g[i].packets);
 		total_add(&total.bytes, proto.g[i].bytes);
+		total.summarized += proto.g[i].summarized;
 	}
 	emit(&w, "total", &total, false);
 	for (size_t i = 0; i < proto.n; i++)

@@ -116,8 +116,14 @@ int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decis
 	if (sqlite3_column_type(st, FQ_EV_DST_ADDR) == SQLITE_BLOB &&
 	    sqlite3_column_bytes(st, FQ_EV_DST_ADDR) == FA_ADDR_LEN) {
 		struct fa_addr a;
+		uint64_t prefix;
 		memcpy(a.b, sqlite3_column_blob(st, FQ_EV_DST_ADDR), FA_ADDR_LEN);
-		ev.dst_addr = fa_addr_format(&a, family, s->addr, sizeof(s->addr));
+		/* a summary's destination is its prefix, "10.77.0.0/24" */
+		if (col_count(st, FQ_EV_PREFIX_LEN, &prefix) && prefix <= 128)
+			ev.dst_addr = fa_prefix_format(&a, family, (unsigned)prefix, s->addr,
+						       sizeof(s->addr));
+		else
+			ev.dst_addr = fa_addr_format(&a, family, s->addr, sizeof(s->addr));
 	}
 	uint64_t port;
 	if (col_count(st, FQ_EV_DST_PORT, &port) && port <= 65535) {

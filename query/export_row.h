@@ -15,7 +15,7 @@
 #include <sqlite3.h>
 
 struct fq_export_scratch {
-	char addr[FA_ADDR_TEXT_MAX];
+	char addr[FA_PREFIX_TEXT_MAX];
 	char observed_at[FA_RFC3339_LEN];
 	char *decision_id;
 	size_t decision_id_cap;

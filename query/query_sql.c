@@ -28,6 +28,25 @@
 	"CASE WHEN e.opens_flow = 1 AND (f.orig_bytes IS NOT NULL OR f.resp_bytes IS NOT NULL) "   \
 	"THEN coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0) ELSE e.byte_count END"
 
+/*
+ * A summary (prefix_len not NULL) matches a --dst filter when its prefix
+ * holds the filter's first address (the filter lies inside the summary's
+ * prefix; the other overlap, the summary inside the filter, is the plain
+ * BETWEEN on its network address), and matches a --port filter when it
+ * covers every port (port NULL): the flows it stands for may match. Prefixes
+ * are whole bytes of the stored (IPv4-mapped) address; the family must agree
+ * with the filter's. unlikely() tells the planner that summaries are few, so
+ * a --dst filter stays an index search (the summaries through their partial
+ * index) rather than a scan in time order.
+ */
+#define SUMMARY_PREFIX_BYTES(t)                                                                    \
+	"((CASE " t ".family WHEN 4 THEN 96 ELSE 0 END) + " t ".prefix_len) / 8"
+#define SUMMARY_HOLDS_DST(t, addr)                                                                 \
+	"(unlikely(" t ".prefix_len >= 0) AND substr(" addr                                        \
+	", 1, " SUMMARY_PREFIX_BYTES(t) ") = substr(:dst_lo, 1, " SUMMARY_PREFIX_BYTES(            \
+		t) ") AND (" t ".family = 4) ="                                                    \
+		   " (substr(:dst_lo, 1, 12) = X'00000000000000000000FFFF'))"
+
 #define EVENTS_FROM                                                                                \
 	" FROM flow_events AS e JOIN runs AS r ON r.run_pk = e.run_pk"                             \
 	" LEFT JOIN flows AS f ON f.flow_id = e.flow_id"
@@ -41,15 +60,22 @@
  */
 #define SUM_VALID(x) "CASE WHEN typeof(" x ") = 'integer' AND " x " >= 0 THEN " x " END"
 #define SUM_BAD(x) "NOT (" x " IS NULL OR (typeof(" x ") = 'integer' AND " x " >= 0))"
-#define SUM_HEAD(key, family)                                                                      \
-	"SELECT k, fam, count(*), sum(deny), sum(p >> 32), sum(p & 4294967295), sum(p_bad),"       \
-	" sum(b >> 32), sum(b & 4294967295), sum(b_bad) FROM (SELECT k, fam, deny,"                \
-	" " SUM_VALID("p0") " AS p, " SUM_BAD("p0") " AS p_bad, " SUM_VALID(                       \
+/*
+ * n is the flows a decision stands for (one, or a summary's flow_count), s
+ * whether it is a summary; prefix groups a summary's destination apart (its
+ * prefix_len for destinations, NULL for protocols).
+ */
+#define SUM_HEAD(key, family, prefix)                                                              \
+	"SELECT k, fam, sum(n), sum(deny * n), sum(p >> 32), sum(p & 4294967295), sum(p_bad),"     \
+	" sum(b >> 32), sum(b & 4294967295), sum(b_bad), pl, sum(s * n) FROM (SELECT k, fam,"      \
+	" deny, n, s, pl, " SUM_VALID("p0") " AS p, " SUM_BAD("p0") " AS p_bad, " SUM_VALID(       \
 		"b0") " AS b,"                                                                     \
 		      " " SUM_BAD("b0") " AS b_bad FROM (SELECT " key " AS k, " family " AS fam,"  \
-					" e.decision = 'deny' AS deny, " PACKETS_EXPR              \
-					" AS p0, " BYTES_EXPR " AS b0" EVENTS_FROM
-#define SUM_TAIL ")) GROUP BY k, fam"
+					" e.decision = 'deny' AS deny, coalesce(e.flow_count, 1)"  \
+					" AS n, e.flow_count IS NOT NULL AS s, " prefix            \
+					" AS pl, " PACKETS_EXPR " AS p0, " BYTES_EXPR              \
+					" AS b0" EVENTS_FROM
+#define SUM_TAIL ")) GROUP BY k, fam, pl"
 
 struct clause {
 	unsigned bit;
@@ -61,8 +87,9 @@ static const struct clause event_clauses[] = {
 	{FQ_F_RUN, "r.run_id = :run"},
 	{FQ_F_SINCE, "e.observed_at >= :since"},
 	{FQ_F_UNTIL, "e.observed_at < :until"},
-	{FQ_F_DST, "e.dst_addr BETWEEN :dst_lo AND :dst_hi"},
-	{FQ_F_PORT, "e.dst_port = :port"},
+	{FQ_F_DST,
+	 "(e.dst_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("e", "e.dst_addr") ")"},
+	{FQ_F_PORT, "(e.dst_port = :port OR (unlikely(e.prefix_len >= 0) AND e.dst_port IS NULL))"},
 	{FQ_F_PROTO, "e.protocol = :proto"},
 	{FQ_F_DECISION, "e.decision = :decision"},
 	{FQ_F_DIRECTION, "e.direction = :direction"},
@@ -75,8 +102,10 @@ static const struct clause flow_clauses[] = {
 	{FQ_F_RUN, "r.run_id = :run"},
 	{FQ_F_SINCE, "f.opened_at >= :since"},
 	{FQ_F_UNTIL, "f.opened_at < :until"},
-	{FQ_F_DST, "f.resp_addr BETWEEN :dst_lo AND :dst_hi"},
-	{FQ_F_PORT, "f.resp_port = :port"},
+	{FQ_F_DST,
+	 "(f.resp_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("f", "f.resp_addr") ")"},
+	{FQ_F_PORT,
+	 "(f.resp_port = :port OR (unlikely(f.prefix_len >= 0) AND f.resp_port IS NULL))"},
 	{FQ_F_PROTO, "f.protocol = :proto"},
 	{FQ_F_DIRECTION, "f.direction = :direction"},
 	{0, NULL},
@@ -99,8 +128,8 @@ static const struct {
 	[FQ_Q_EVENTS] = {"SELECT e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref,"
 			 " e.family, e.dst_addr, e.dst_port, e.protocol, " PACKETS_EXPR
 			 ", " BYTES_EXPR ", e.observed_at, r.cell_id, r.run_id,"
-			 " r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id"
-			 " " EVENTS_FROM,
+			 " r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id,"
+			 " e.prefix_len " EVENTS_FROM,
 			 " ORDER BY e.observed_at, e.event_id", event_clauses, true},
 	[FQ_Q_EVENTS_COUNT] = {"SELECT count(*) FROM (SELECT 1" EVENTS_FROM, ")", event_clauses,
 			       true},
@@ -108,7 +137,8 @@ static const struct {
 			" f.direction, f.family, f.protocol, f.orig_addr, f.orig_port,"
 			" f.resp_addr, f.resp_port, f.opened_at, f.last_seen_at, f.closed_at,"
 			" f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, f.open_seen,"
-			" f.icmp_type, f.icmp_code, f.icmp_id, f.midstream"
+			" f.icmp_type, f.icmp_code, f.icmp_id, f.midstream,"
+			" f.flow_count, f.prefix_len, f.untracked"
 			" FROM flows AS f JOIN runs AS r ON r.run_pk = f.run_pk",
 			" ORDER BY f.opened_at, f.flow_id", flow_clauses, true},
 	[FQ_Q_RUNS] = {"SELECT r.cell_id, r.run_id, r.started_at, r.ended_at, r.end_status,"
@@ -125,13 +155,16 @@ static const struct {
 			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
 			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us,"
 			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched,"
-			 " h.folded_opens, h.tee_failures"
+			 " h.folded_opens, h.tee_failures, h.untracked, h.evicted, h.aggregated,"
+			 " h.fail_closed_drops, h.deferred_opens, h.promoted, h.ring_deferred,"
+			 " h.kernel_packets, h.linger_packets"
 			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
 			 " ORDER BY r.started_at, r.run_pk", run_clauses, true},
-	[FQ_Q_SUM_DST] = {SUM_HEAD("e.dst_addr", "e.family"), SUM_TAIL, event_clauses, false},
-	[FQ_Q_SUM_PROTO] = {SUM_HEAD("e.protocol", "NULL"), SUM_TAIL, event_clauses, false},
+	[FQ_Q_SUM_DST] = {SUM_HEAD("e.dst_addr", "e.family", "e.prefix_len"), SUM_TAIL,
+			  event_clauses, false},
+	[FQ_Q_SUM_PROTO] = {SUM_HEAD("e.protocol", "NULL", "NULL"), SUM_TAIL, event_clauses, false},
 };
 
 unsigned fq_sql_filters(enum fq_query_kind kind)

@@ -45,6 +45,7 @@ enum {
 	FQ_EV_KEYSET_ID,
 	FQ_EV_ISSUER_KID,
 	FQ_EV_CORRELATION_ID,
+	FQ_EV_PREFIX_LEN, /* a summary's prefix length; NULL for one flow */
 };
 
 /* FQ_Q_FLOWS columns. */
@@ -73,6 +74,9 @@ enum {
 	FQ_FL_ICMP_CODE,
 	FQ_FL_ICMP_ID,
 	FQ_FL_MIDSTREAM,
+	FQ_FL_FLOW_COUNT, /* a summary's flows; NULL for one flow */
+	FQ_FL_PREFIX_LEN,
+	FQ_FL_UNTRACKED,
 };
 
 /* FQ_Q_RUNS columns. */
@@ -123,6 +127,15 @@ enum {
 	FQ_HE_FRAG_UNMATCHED,
 	FQ_HE_FOLDED_OPENS,
 	FQ_HE_TEE_FAILURES,
+	FQ_HE_UNTRACKED, /* the kernel's pressure handling, migration 004 */
+	FQ_HE_EVICTED,
+	FQ_HE_AGGREGATED,
+	FQ_HE_FAIL_CLOSED_DROPS,
+	FQ_HE_DEFERRED_OPENS,
+	FQ_HE_PROMOTED,
+	FQ_HE_RING_DEFERRED,
+	FQ_HE_KERNEL_PACKETS,
+	FQ_HE_LINGER_PACKETS,
 };
 
 /*
@@ -133,14 +146,16 @@ enum {
 enum {
 	FQ_SU_KEY, /* dst_addr blob, or protocol number */
 	FQ_SU_FAMILY, /* family (dst), or NULL (proto) */
-	FQ_SU_FLOWS, /* decisions */
-	FQ_SU_DENIED,
+	FQ_SU_FLOWS, /* flows: one per decision, a summary's flow_count */
+	FQ_SU_DENIED, /* of them, denied */
 	FQ_SU_PACKETS_HI,
 	FQ_SU_PACKETS_LO,
 	FQ_SU_PACKETS_BAD,
 	FQ_SU_BYTES_HI,
 	FQ_SU_BYTES_LO,
 	FQ_SU_BYTES_BAD,
+	FQ_SU_PREFIX_LEN, /* dst: a summary's prefix length, else NULL; proto: NULL */
+	FQ_SU_SUMMARIZED, /* of the flows, those known only from summaries */
 };
 
 /* The filters each kind understands (fq_filter_bit mask). */
