@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * flow_flood: a bounded generator of new UDP flows, for bench/flow_rate.sh.
+ * flow_flood: a bounded generator of new flows, for bench/flow_rate.sh,
+ * bench/flood_probe.sh and the flood tests.
  *
  *   flow_flood --src A.B.C.D --dst A.B.C.D --count N [--payload U] [--pps R]
+ *              [--seconds S] [--dst-bits B] [--tcp]
  *
- * Sends N IPv4 UDP datagrams, each a new 5-tuple: source port 1024 + i mod
- * 64512, destination port 10000 + i / 64512, through one raw socket
- * (IP_HDRINCL) in batches of sendmmsg(), as fast as the machine allows or at
- * about R packets per second. Prints "sent=N seconds=T rate=R". Needs
- * CAP_NET_RAW; run it inside the namespace whose traffic is measured.
+ * Sends N IPv4 packets (or as many as S seconds allow), each a new 5-tuple,
+ * through one raw socket (IP_HDRINCL) in batches of sendmmsg(), as fast as
+ * the machine allows or at about R packets per second. Flow i is, by default,
+ * a UDP datagram from source port 1024 + i mod 64512 to destination port
+ * 10000 + i / 64512. With --dst-bits B (1 to 24) the flows scatter, as an
+ * attacker who knows the recorder's classes would: the 32 bits of i * an odd
+ * constant (a bijection, so every flow stays distinct) give the low B bits of
+ * the destination, the source port and the destination port. With --tcp
+ * every other flow is a TCP SYN instead. Prints "sent=N seconds=T rate=R".
+ * Needs CAP_NET_RAW; run it inside the namespace whose traffic is measured.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,9 +38,64 @@
 
 struct pkt {
 	struct iphdr ip;
-	struct udphdr udp;
+	union {
+		struct udphdr udp;
+		struct tcphdr tcp;
+	} l4;
 	uint8_t payload[MAX_PAYLOAD];
 };
+
+struct flood {
+	unsigned long payload;
+	unsigned dst_bits;
+	bool tcp;
+	uint32_t dst_base; /* host order */
+};
+
+/* Lay out flow number flow in p; returns its length on the wire. */
+static size_t make_flow(const struct flood *f, struct pkt *p, unsigned long flow)
+{
+	bool tcp = f->tcp && (flow & 1);
+	uint32_t dst = f->dst_base;
+	uint16_t sport, dport;
+	size_t l4;
+
+	if (f->dst_bits) {
+		/* 32 bits, distinct for distinct flows: B for the address, 16 for the
+		 * source port, the rest (if any) for the destination port */
+		uint32_t x = (uint32_t)flow * 0x9E3779B1u;
+		unsigned rest = 32 - f->dst_bits;
+
+		dst = (dst & ~((1u << f->dst_bits) - 1)) | (x >> rest);
+		sport = (uint16_t)(rest >= 16 ? x : x << (16 - rest));
+		dport = rest > 16 ? (uint16_t)(10000 + ((x >> 16) & ((1u << (rest - 16)) - 1)))
+				  : 10000;
+	} else {
+		sport = (uint16_t)(1024 + flow % PORTS);
+		dport = (uint16_t)(10000 + flow / PORTS);
+	}
+	p->ip.daddr = htonl(dst);
+	p->ip.protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	memset(&p->l4, 0, sizeof(p->l4));
+	if (tcp) {
+		p->l4.tcp.source = htons(sport);
+		p->l4.tcp.dest = htons(dport);
+		p->l4.tcp.doff = 5;
+		p->l4.tcp.syn = 1;
+		p->l4.tcp.window = htons(1024);
+		l4 = sizeof(p->l4.tcp);
+	} else {
+		p->l4.udp.source = htons(sport);
+		p->l4.udp.dest = htons(dport);
+		p->l4.udp.len = htons((uint16_t)(sizeof(p->l4.udp) + f->payload));
+		l4 = sizeof(p->l4.udp);
+	}
+	/* the payload follows the L4 header it has */
+	if (l4 != sizeof(p->l4.udp) || f->payload)
+		memset((uint8_t *)&p->l4 + l4, 'f', f->payload);
+	p->ip.tot_len = htons((uint16_t)(sizeof(p->ip) + l4 + f->payload));
+	return sizeof(p->ip) + l4 + f->payload;
+}
 
 static double now_s(void)
 {
@@ -44,7 +108,8 @@ static double now_s(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: flow_flood --src ADDR --dst ADDR --count N [--payload U] [--pps R]\n");
+		"usage: flow_flood --src ADDR --dst ADDR --count N [--payload U] [--pps R]\n"
+		"                  [--seconds S] [--dst-bits 1-24] [--tcp]\n");
 	exit(2);
 }
 
@@ -55,11 +120,19 @@ int main(int argc, char **argv)
 	struct iovec iov[BATCH];
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	struct in_addr src = {0};
-	unsigned long count = 0, sent = 0, payload = 16;
-	double pps = 0, t0, dt;
+	struct flood fl = {.payload = 16};
+	unsigned long count = 0, sent = 0;
+	double pps = 0, seconds = 0, t0, dt;
 	int fd, one = 1;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i < argc; i += 2) {
+		if (!strcmp(argv[i], "--tcp")) {
+			fl.tcp = true;
+			i--;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
 		if (!strcmp(argv[i], "--src") && inet_pton(AF_INET, argv[i + 1], &src) == 1)
 			continue;
 		if (!strcmp(argv[i], "--dst") &&
@@ -68,14 +141,20 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--count"))
 			count = strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--payload"))
-			payload = strtoul(argv[i + 1], NULL, 10);
+			fl.payload = strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--pps"))
 			pps = strtod(argv[i + 1], NULL);
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = strtod(argv[i + 1], NULL);
+		else if (!strcmp(argv[i], "--dst-bits"))
+			fl.dst_bits = (unsigned)strtoul(argv[i + 1], NULL, 10);
 		else
 			usage();
 	}
-	if (argc % 2 == 0 || !count || !src.s_addr || !dst.sin_addr.s_addr || payload > MAX_PAYLOAD)
+	if (!count || !src.s_addr || !dst.sin_addr.s_addr || fl.payload > MAX_PAYLOAD ||
+	    fl.dst_bits > 24)
 		usage();
+	fl.dst_base = ntohl(dst.sin_addr.s_addr);
 
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
@@ -88,15 +167,8 @@ int main(int argc, char **argv)
 		p->ip.version = 4;
 		p->ip.ihl = 5;
 		p->ip.ttl = 64;
-		p->ip.protocol = IPPROTO_UDP;
 		p->ip.saddr = src.s_addr;
-		p->ip.daddr = dst.sin_addr.s_addr;
-		p->ip.tot_len = htons((uint16_t)(sizeof(p->ip) + sizeof(p->udp) + payload));
-		p->udp.len = htons((uint16_t)(sizeof(p->udp) + payload));
-		p->udp.check = 0; /* optional in IPv4 */
-		memset(p->payload, 'f', payload);
 		iov[i].iov_base = p;
-		iov[i].iov_len = sizeof(p->ip) + sizeof(p->udp) + payload;
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
@@ -105,16 +177,13 @@ int main(int argc, char **argv)
 	}
 
 	t0 = now_s();
-	while (sent < count) {
+	while (sent < count && (seconds <= 0 || now_s() - t0 < seconds)) {
 		unsigned long n = count - sent < BATCH ? count - sent : BATCH;
 		int r;
 
-		for (unsigned long i = 0; i < n; i++) {
-			unsigned long flow = sent + i;
-
-			pkts[i].udp.source = htons((uint16_t)(1024 + flow % PORTS));
-			pkts[i].udp.dest = htons((uint16_t)(10000 + flow / PORTS));
-		}
+		/* UDP checksum 0 is allowed in IPv4; the TCP SYNs go nowhere */
+		for (unsigned long i = 0; i < n; i++)
+			iov[i].iov_len = make_flow(&fl, &pkts[i], sent + i);
 		r = sendmmsg(fd, msgs, (unsigned int)n, 0);
 		if (r < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN)
