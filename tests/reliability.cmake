@@ -34,8 +34,19 @@ if(FLOWAUDIT_WITH_BPF)
            COMMAND bash ${REL_DIR}/test_flood.sh $<TARGET_FILE:flowrec> ${REL_FLOWQ})
   add_test(NAME reliability_privdrop
            COMMAND bash ${REL_DIR}/test_privdrop.sh $<TARGET_FILE:flowrec>)
-  list(APPEND REL_TESTS flood privdrop)
-  list(APPEND REL_PRIVILEGED flood privdrop)
+  # The attack: a 30 s flood of new flows at the generator's full rate while
+  # 25 TCP probes must be recorded exactly; default options, then fail-closed.
+  add_test(NAME reliability_flood_probe
+           COMMAND bash ${REL_DIR}/test_flood_probe.sh $<TARGET_FILE:flowrec>
+                   $<TARGET_FILE:flow_flood> ${REL_FLOWQ})
+  add_test(NAME reliability_flood_probe_fail_closed
+           COMMAND ${CMAKE_COMMAND} -E env FAIL_CLOSED=1
+                   bash ${REL_DIR}/test_flood_probe.sh $<TARGET_FILE:flowrec>
+                   $<TARGET_FILE:flow_flood> ${REL_FLOWQ})
+  set_tests_properties(reliability_flood_probe reliability_flood_probe_fail_closed
+                       PROPERTIES TIMEOUT 300)
+  list(APPEND REL_TESTS flood privdrop flood_probe flood_probe_fail_closed)
+  list(APPEND REL_PRIVILEGED flood privdrop flood_probe flood_probe_fail_closed)
 endif()
 foreach(t ${REL_TESTS})
   set_tests_properties(reliability_${t} PROPERTIES LABELS reliability SKIP_RETURN_CODE 77

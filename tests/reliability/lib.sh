@@ -129,3 +129,16 @@ rel_count_is() { [ "$(rel_count "$1" "$2")" = "$3" ]; }
 
 # rel_sql_ok DB: the database answers a query (for rel_wait_until).
 rel_sql_ok() { sqlite3 -batch "$1" 'SELECT 1 FROM runs LIMIT 1;' >/dev/null 2>&1; }
+
+# rel_attached PID IFACE NETNS: recorder PID has its tc programs on IFACE in
+# NETNS: two tcx links among its fds, or (the clsact fallback) a bpf filter on
+# IFACE's egress. flowrec creates its database before it attaches, so a
+# database that answers does not mean packets are observed yet.
+rel_attached() {
+	local pid=$1 n=0 f
+	for f in /proc/"$pid"/fdinfo/*; do
+		grep -q '^link_type:[[:space:]]*tcx' "$f" 2>/dev/null && n=$((n + 1))
+	done
+	((n >= 2)) && return 0
+	ip netns exec "$3" tc filter show dev "$2" egress 2>/dev/null | grep -q bpf
+}

@@ -6,9 +6,10 @@
 # capability set (CapEff, CapPrm, CapInh, CapAmb all 0, NoNewPrivs 1), and
 # the database, -wal and -shm files must be mode 0640 or stricter.
 # Traffic is still recorded after the drop; the map fds still work after it:
-# the idle sweep (a map iteration) closes flows with reason idle, and the
-# per-CPU counters (a map lookup) reach the final health row (table_full with
-# a 4-entry table). The kernel's kernel.unprivileged_bpf_disabled is logged.
+# the idle sweep (a map iteration) closes flows with reason idle, the
+# summaries of flows evicted from a 4-entry table are flushed (a test run of
+# the flush program), and the per-CPU counters (a map lookup) reach the final
+# health row. The kernel's kernel.unprivileged_bpf_disabled is logged.
 #
 # usage: test_privdrop.sh FLOWREC
 set -u
@@ -29,7 +30,7 @@ rel_log "kernel.unprivileged_bpf_disabled = $(sysctl -n kernel.unprivileged_bpf_
 
 DB=$T/p.db
 "$FLOWREC" --db "$DB" --cell c1 --run pd --iface fa0 --netns /run/netns/$CELL --user "$U" \
-	--flow-table-entries 4 --udp-idle-s 1 --stats-s 1 --batch-ms 50 2>"$T/err" &
+	--flow-table-entries 4 --flow-rate 10 --udp-idle-s 1 --stats-s 1 --batch-ms 50 2>"$T/err" &
 pid=$!
 REL_PIDS+=("$pid")
 dropped() { grep -q "^Uid:[[:space:]]*$uid[[:space:]]" /proc/$pid/status 2>/dev/null; }
@@ -48,7 +49,8 @@ for c in CapEff CapPrm CapInh CapAmb; do
 done
 echo "$status" | grep -Eq "^NoNewPrivs:[[:space:]]+1$" || rel_fail "NoNewPrivs not set"
 
-# 10 one-packet UDP flows: 4 fit the table, 6 are table_full; all go idle.
+# 10 one-packet UDP flows at once, with a budget of about one report: the
+# others are deferred, 6 of them evicted into summaries; the 4 left go idle.
 ip netns exec $CELL python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -68,11 +70,13 @@ rel_wait_exit "$pid" 30
 rel_log "flowrec: $(tail -1 "$T/err")"
 grep -q "sweep failed" "$T/err" && rel_fail "the flow-table sweep failed after the drop: $(cat "$T/err")"
 rel_integrity "$DB"
-IFS='|' read -r opened full < <(rel_sql "$DB" "SELECT flows_opened, table_full FROM health WHERE is_final = 1;")
-idle=$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE close_reason = 'idle';")
+IFS='|' read -r opened evicted aggregated < <(rel_sql "$DB" "SELECT flows_opened, evicted, aggregated FROM health WHERE is_final = 1;")
+idle=$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE close_reason = 'idle' AND flow_count IS NULL;")
+IFS='|' read -r summaries summarised < <(rel_sql "$DB" "SELECT count(*), coalesce(sum(flow_count), 0) FROM flows WHERE flow_count IS NOT NULL;")
 events=$(rel_sql "$DB" "SELECT count(*) FROM flow_events;")
-rel_log "after the drop: $events events, $opened flows opened, $idle closed idle by the sweep, table_full $full"
-[ "$events" = 4 ] && [ "$opened" = 4 ] || rel_fail "expected 4 flows recorded after the drop, got $events events / $opened opened"
+rel_log "after the drop: $events events, $opened flows opened, $idle closed idle by the sweep, $summarised in $summaries summaries; evicted $evicted, aggregated $aggregated"
+[ "$opened" = 4 ] && [ "$events" = $((4 + summaries)) ] || rel_fail "expected 4 flows and the summaries recorded after the drop, got $events events / $opened opened / $summaries summaries"
 [ "$idle" = 4 ] || rel_fail "the idle sweep (map iteration after the drop) closed $idle of 4 flows"
-[ "$full" = 6 ] || rel_fail "table_full is $full, expected 6: the counters map was not readable after the drop"
-echo "PASS: privdrop: uid $uid, no capabilities, files 0640, capture + sweep + counters work after the drop"
+[ "$summarised" = 6 ] || rel_fail "$summarised flows in summaries, expected 6: the flush did not work after the drop"
+[ "$evicted|$aggregated" = "6|6" ] || rel_fail "evicted $evicted, aggregated $aggregated, expected 6 each: the counters map was not readable after the drop"
+echo "PASS: privdrop: uid $uid, no capabilities, files 0640, capture + sweep + flush + counters work after the drop"
