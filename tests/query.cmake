@@ -32,4 +32,7 @@ if(TARGET flowrec)
   add_test(NAME query_replay_e2e
            COMMAND bash ${FQ_TEST_SRC}/test_replay_e2e.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
   set_tests_properties(query_replay_e2e PROPERTIES LABELS "integration")
+  add_test(NAME query_summaries
+           COMMAND bash ${FQ_TEST_SRC}/test_summaries.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
+  set_tests_properties(query_summaries PROPERTIES LABELS "integration")
 endif()

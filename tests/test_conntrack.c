@@ -171,6 +171,36 @@ static void test_deltas_add_snapshots_replace(void **state)
 	conntrack_free(ct);
 }
 
+/*
+ * An untracked flow's records are deltas, but it is neither the NFLOG flow nor
+ * the kernel-tracked flow of the same 5-tuple: three flows, three decisions.
+ */
+static void test_untracked_flow_is_a_flow_of_its_own(void **state)
+{
+	(void)state;
+	struct conntrack *ct = conntrack_new();
+	enum ct_outcome out;
+	struct fa_event u = event(1, 9, 53, FA_EVENT_UNTRACKED);
+	u.counts_are_deltas = true;
+	u.orig_packets = 1;
+	struct ct_flow *f = conntrack_record(ct, &u, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	assert_false(f->kernel_tracked); /* the recorder closes it when idle */
+	f = conntrack_record(ct, &u, &out);
+	assert_int_equal(out, CT_DUPLICATE_OPEN);
+	assert_int_equal(f->orig_packets, 2);
+
+	struct fa_event nf = event(1, 9, 53, FA_EVENT_OPENED);
+	nf.counts_are_deltas = true;
+	conntrack_record(ct, &nf, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	struct fa_event k = event(1, 9, 53, FA_EVENT_OPENED);
+	conntrack_record(ct, &k, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	assert_int_equal(conntrack_count(ct), 3);
+	conntrack_free(ct);
+}
+
 static void test_grows_and_iterates_every_flow(void **state)
 {
 	(void)state;
@@ -378,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_closed_after_opened_preserves_count),
 		cmocka_unit_test(test_reverse_direction_is_same_flow),
 		cmocka_unit_test(test_deltas_add_snapshots_replace),
+		cmocka_unit_test(test_untracked_flow_is_a_flow_of_its_own),
 		cmocka_unit_test(test_grows_and_iterates_every_flow),
 		cmocka_unit_test(test_v1_record_is_always_a_decision),
 		cmocka_unit_test(test_verdict_change_is_a_decision),

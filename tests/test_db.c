@@ -77,6 +77,63 @@ static void test_new_file_is_migrated_wal_0640(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A database written by the first schema upgrades in place: its rows stay,
+ * the later migrations' columns appear with their defaults.
+ */
+static void test_first_schema_database_upgrades(void **state)
+{
+	(void)state;
+	char path[128], err[512], sql[160];
+	sqlite3 *db = NULL;
+	long long v = 0;
+	path_in_dir(path, sizeof(path), "v1.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, fa_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d",
+		 FA_APPLICATION_ID, fa_migrations[0].version);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "INSERT INTO runs (cell_id, run_id, started_at, source,"
+			     " recorder_version, mono_offset_ns, boot_offset_ns)"
+			     " VALUES ('c', 'r', 1, 'ebpf', 'old', 0, 0);"
+			     "INSERT INTO health (run_pk, at, received, decoded, rejected,"
+			     " events_written, flows_opened, flows_closed, duplicate_opens,"
+			     " orphan_closes, ring_drops, table_full, nflog_overruns,"
+			     " store_failures, commits, slowest_commit_us)"
+			     " VALUES (1, 2, 3, 3, 0, 3, 3, 0, 0, 0, 0, 7, 0, 0, 1, 5)",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(fa_db_open_writer(path, FA_DB_DURABILITY_NORMAL, &db, err, sizeof(err)),
+			 0);
+	assert_int_equal(fa_db_pragma_int(db, "user_version", &v), SQLITE_OK);
+	assert_int_equal(v, fa_db_schema_version());
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT table_full, untracked, evicted, aggregated,"
+					    " fail_closed_drops, kernel_packets, linger_packets"
+					    " FROM health",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 7);
+	for (int i = 1; i < 7; i++)
+		assert_int_equal(sqlite3_column_int(s, i), 0);
+	sqlite3_finalize(s);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT count(*) FROM flow_events, flows WHERE"
+				   " flow_events.flow_count + flows.prefix_len + flows.untracked"
+				   " IS NOT NULL",
+				   -1, &s, NULL),
+		SQLITE_OK); /* the columns exist */
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 static void test_refuses_non_sqlite_file(void **state)
 {
 	(void)state;
@@ -182,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_file_is_migrated_wal_0640),
+		cmocka_unit_test(test_first_schema_database_upgrades),
 		cmocka_unit_test(test_refuses_non_sqlite_file),
 		cmocka_unit_test(test_refuses_foreign_and_newer_databases),
 		cmocka_unit_test(test_writer_refuses_damaged_database),

@@ -2,7 +2,8 @@
 /*
  * Decoder tests: the seed's ring-buffer tests ported (canonical round trip,
  * short/long records rejected with their length, padding ignored, verdict,
- * protocol mapping), plus the v2 connection record.
+ * protocol mapping), plus the v2 and v3 connection records, and v3's
+ * untracked and summary records with their strict checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -347,11 +348,164 @@ static void test_v3_rejects_bad_records(void **state)
 	assert_int_not_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
 }
 
+/* A summary of 7 UDP flows to 10.77.0.0/24 port 53 (IPv4) or fd00::/64. */
+static void v3_summary(struct conn_record_v3 *r, int family)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = CONN_KIND_SUMMARY;
+	r->family = (uint8_t)family;
+	r->protocol = 17;
+	r->direction = CONN_DIR_EGRESS;
+	r->dst_port = 53;
+	if (family == 4) {
+		r->prefix_len = 24;
+		inet_pton(AF_INET, "10.77.0.0", r->dst_addr);
+	} else {
+		r->prefix_len = 64;
+		inet_pton(AF_INET6, "fd00::", r->dst_addr);
+	}
+	r->orig_packets = 7;
+	r->orig_bytes = 7 * 44;
+	r->first_seen_ns = 1000;
+	r->last_seen_ns = 9000;
+	r->flow_count = 7;
+}
+
+static void test_v3_untracked_and_summary_map(void **state)
+{
+	(void)state;
+	struct conn_record_v3 in, out;
+	struct fa_event ev;
+	char err[DECODE_ERR_MAX], text[FA_ADDR_TEXT_MAX];
+
+	v3_record(&in, CONN_KIND_UNTRACKED, 4);
+	assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	conn_v3_to_event(&out, &ev);
+	assert_int_equal(ev.kind, FA_EVENT_UNTRACKED);
+	assert_true(ev.counts_are_deltas); /* each record: its own packets */
+	assert_string_equal(ev.reason_code, FA_REASON_EBPF_TC_UNTRACKED);
+	assert_int_equal(ev.flow_count, 0);
+
+	for (int family = 4; family <= 6; family += 2) {
+		v3_summary(&in, family);
+		assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+		conn_v3_to_event(&out, &ev);
+		assert_int_equal(ev.kind, FA_EVENT_SUMMARY);
+		assert_int_equal(ev.flow_count, 7);
+		assert_int_equal(ev.prefix_len, family == 4 ? 24 : 64);
+		assert_false(ev.any_port);
+		assert_int_equal(ev.dst_port, 53);
+		assert_int_equal(ev.orig_packets, 7);
+		assert_false(ev.counts_are_deltas);
+		assert_string_equal(ev.reason_code, FA_REASON_EBPF_FLOW_SUMMARY);
+		assert_string_equal(fa_addr_format(&ev.dst, family, text, sizeof(text)),
+				    family == 4 ? "10.77.0.0" : "fd00::");
+	}
+	/* any destination, any port */
+	v3_summary(&in, 4);
+	in.prefix_len = 0;
+	memset(in.dst_addr, 0, sizeof(in.dst_addr));
+	in.dst_port = 0;
+	in.flags = CONN_FLAG_ANY_PORT;
+	assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	conn_v3_to_event(&out, &ev);
+	assert_true(ev.any_port);
+	assert_int_equal(ev.prefix_len, 0);
+	/* a deferred open is an open */
+	v3_record(&in, CONN_KIND_OPENED, 6);
+	in.flags = CONN_FLAG_DEFERRED;
+	assert_int_equal(decode_conn_v3(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	conn_v3_to_event(&out, &ev);
+	assert_int_equal(ev.kind, FA_EVENT_OPENED);
+	assert_string_equal(ev.reason_code, FA_REASON_EBPF_TC_OBSERVED);
+}
+
+/* Decoding in must fail with a message containing want. */
+static void rejects(const struct conn_record_v3 *in, const char *want)
+{
+	struct conn_record_v3 out;
+	char err[DECODE_ERR_MAX] = "";
+	assert_int_not_equal(decode_conn_v3(in, sizeof(*in), &out, err, sizeof(err)), 0);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not say '%s'", err, want);
+}
+
+static void test_v3_rejects_bad_summaries_and_flags(void **state)
+{
+	(void)state;
+	struct conn_record_v3 in;
+
+	v3_summary(&in, 4);
+	in.flow_count = 0;
+	rejects(&in, "counts no flow");
+	v3_summary(&in, 4);
+	in.prefix_len = 40;
+	rejects(&in, "prefix length 40 for IPv4");
+	v3_summary(&in, 6);
+	in.prefix_len = 60; /* not whole bytes */
+	rejects(&in, "prefix length 60 for IPv6");
+	v3_summary(&in, 4);
+	in.dst_addr[3] = 9; /* 10.77.0.9/24 */
+	rejects(&in, "host bits set past /24");
+	v3_summary(&in, 4);
+	in.dst_addr[5] = 1; /* past an IPv4 address */
+	rejects(&in, "host bits");
+	v3_summary(&in, 4);
+	in.src_addr[0] = 10;
+	rejects(&in, "names an originator");
+	v3_summary(&in, 4);
+	in.src_port = 1234;
+	rejects(&in, "names an originator");
+	v3_summary(&in, 4);
+	in.flags = CONN_FLAG_ANY_PORT; /* and port 53 */
+	rejects(&in, "any port has port 53");
+	v3_summary(&in, 4);
+	in.closed_ns = 5;
+	rejects(&in, "close time");
+	v3_summary(&in, 4);
+	in.icmp_type = 8;
+	rejects(&in, "ICMP fields");
+	v3_summary(&in, 4);
+	in.close_reason = CONN_CLOSE_IDLE;
+	rejects(&in, "close reason");
+	v3_summary(&in, 4);
+	in.flags = CONN_FLAG_DEFERRED; /* an open's flag */
+	rejects(&in, "kind 4 has flags 0x10");
+	v3_record(&in, CONN_KIND_CLOSED, 4);
+	in.flags = CONN_FLAG_DEFERRED;
+	rejects(&in, "kind 2 has flags 0x10");
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.flags = CONN_FLAG_ANY_PORT;
+	rejects(&in, "kind 1 has flags 0x20");
+	v3_record(&in, CONN_KIND_UNTRACKED, 4);
+	in.flow_count = 3;
+	rejects(&in, "kind 3 has a flow count or prefix");
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.prefix_len = 24;
+	rejects(&in, "kind 1 has a flow count or prefix");
+	v3_record(&in, CONN_KIND_OPENED, 4);
+	in.kind = CONN_KIND_SUMMARY + 1;
+	rejects(&in, "unknown kind 5");
+}
+
+/* v2 knows only opened and closed records. */
+static void test_v2_rejects_the_v3_kinds(void **state)
+{
+	(void)state;
+	struct conn_record_v2 in, out;
+	char err[DECODE_ERR_MAX];
+	v2_record(&in, CONN_KIND_OPENED, 4);
+	in.kind = CONN_KIND_UNTRACKED;
+	assert_int_not_equal(decode_conn_v2(&in, sizeof(in), &out, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown kind 3"));
+}
+
 static void test_reason_codes_distinct_from_nft(void **state)
 {
 	(void)state;
 	const char *codes[] = {FA_REASON_EBPF_XDP_DROP, FA_REASON_EBPF_TC_OBSERVED,
-			       FA_REASON_NFLOG_MATCH};
+			       FA_REASON_NFLOG_MATCH, FA_REASON_EBPF_TC_UNTRACKED,
+			       FA_REASON_EBPF_FLOW_SUMMARY};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		assert_int_not_equal(strncmp(codes[i], "nft_", 4), 0);
 }
@@ -373,6 +527,9 @@ int main(void)
 		cmocka_unit_test(test_v3_decodes_and_maps),
 		cmocka_unit_test(test_v2_maps_as_v3),
 		cmocka_unit_test(test_v3_rejects_bad_records),
+		cmocka_unit_test(test_v3_untracked_and_summary_map),
+		cmocka_unit_test(test_v3_rejects_bad_summaries_and_flags),
+		cmocka_unit_test(test_v2_rejects_the_v3_kinds),
 		cmocka_unit_test(test_reason_codes_distinct_from_nft),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

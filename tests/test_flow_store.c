@@ -180,6 +180,85 @@ static void test_update_folds_into_queued_insert_or_updates_row(void **state)
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE state = 'closed'"), 2);
 }
 
+/* A summary: one decision and one closed flows row with its count and prefix. */
+static void test_summary_is_a_decision_and_a_closed_row(void **state)
+{
+	struct fixture *fx = *state;
+	struct fa_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = FA_EVENT_SUMMARY;
+	ev.clock = FA_CLOCK_BOOTTIME;
+	ev.family = 4;
+	ev.protocol = 17;
+	fa_addr_from_v4_host(0, &ev.src);
+	fa_addr_from_v4_host(0x0A4D0000, &ev.dst); /* 10.77.0.0 */
+	ev.prefix_len = 24;
+	ev.any_port = true;
+	ev.flow_count = 5000;
+	ev.orig_packets = 5000;
+	ev.orig_bytes = 5000 * 44;
+	ev.bytes_known = true;
+	ev.first_seen_kns = 100;
+	ev.last_seen_kns = 900;
+	ev.reason_code = FA_REASON_EBPF_FLOW_SUMMARY;
+	ev.source = "ebpf_v3";
+	assert_int_equal(flow_store_queue_summary(fx->st, &ev), 0);
+	assert_int_equal(flow_store_pending_events(fx->st), 1);
+	queue_flows(fx, 0, 1); /* and an ordinary flow after it */
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db,
+			       "SELECT count(*) FROM flows WHERE flow_count = 5000 AND "
+			       "prefix_len = 24 AND state = 'closed' AND close_reason IS NULL "
+			       "AND orig_port IS NULL AND resp_port IS NULL AND "
+			       "orig_packets = 5000 AND orig_bytes = 220000 AND "
+			       "opened_at = 2100 AND closed_at = 2900 AND untracked = 0"),
+			 1);
+	assert_int_equal(count(fx->db,
+			       "SELECT count(*) FROM flow_events e JOIN flows f USING "
+			       "(flow_id) WHERE e.flow_count = 5000 AND e.prefix_len = 24 AND "
+			       "e.src_port IS NULL AND e.dst_port IS NULL AND e.seq = 1 AND "
+			       "e.packet_count = 5000 AND e.reason_code = 'ebpf_flow_summary' "
+			       "AND hex(e.dst_addr) = '00000000000000000000FFFF0A4D0000'"),
+			 1);
+	/* the flow after it is an ordinary row: no count, no prefix */
+	assert_int_equal(count(fx->db,
+			       "SELECT count(*) FROM flow_events WHERE seq = 2 AND "
+			       "flow_count IS NULL AND prefix_len IS NULL AND dst_port = 443"),
+			 1);
+}
+
+/* An untracked flow's row says so. */
+static void test_untracked_flow_row_is_marked(void **state)
+{
+	struct fixture *fx = *state;
+	struct fa_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = FA_EVENT_UNTRACKED;
+	ev.clock = FA_CLOCK_BOOTTIME;
+	ev.counts_are_deltas = true;
+	ev.family = 4;
+	ev.protocol = 17;
+	fa_addr_from_v4_host(0x0A000001, &ev.src);
+	fa_addr_from_v4_host(0x0A000009, &ev.dst);
+	ev.src_port = 4000;
+	ev.dst_port = 53;
+	ev.orig_packets = 1;
+	ev.reason_code = FA_REASON_EBPF_TC_UNTRACKED;
+	ev.source = "ebpf_v3";
+	enum ct_outcome out;
+	struct ct_flow *f = conntrack_record(fx->ct, &ev, &out);
+	assert_int_equal(out, CT_NEW_FLOW);
+	assert_int_equal(flow_store_queue_open(fx->st, f, &ev), 0);
+	assert_int_equal(flow_store_commit(fx->st), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE untracked = 1 AND "
+				       "orig_port = 4000 AND flow_count IS NULL"),
+			 1);
+	assert_int_equal(
+		count(fx->db,
+		      "SELECT count(*) FROM flow_events WHERE reason_code = 'ebpf_tc_untracked'"),
+		1);
+}
+
 static void test_disk_full_keeps_queue_and_retries(void **state)
 {
 	struct fixture *fx = *state;
@@ -390,6 +469,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_updates_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_folds_into_queued_insert_or_updates_row,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary_is_a_decision_and_a_closed_row, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_untracked_flow_row_is_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_keeps_queue_and_retries, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_busy_database_retries, setup, teardown),

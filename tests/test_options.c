@@ -68,6 +68,10 @@ static void test_bad_values_are_named(void **state)
 	assert_int_equal(parse(&o, err, sizeof(err), 10, BASE, "--source", "ebpf"), -FA_EXIT_USAGE);
 	assert_int_equal(parse(&o, err, sizeof(err), 10, BASE, "--iface", "eth0"), -FA_EXIT_USAGE);
 	assert_non_null(strstr(err, "choose one source"));
+	assert_int_equal(parse(&o, err, sizeof(err), 10, BASE, "--flow-rate", "5"), -FA_EXIT_USAGE);
+	assert_non_null(strstr(err, "--flow-rate: '5' is not a whole number from 10"));
+	assert_int_equal(parse(&o, err, sizeof(err), 9, BASE, "--fail-closed"), -FA_EXIT_USAGE);
+	assert_non_null(strstr(err, "--fail-closed needs --iface"));
 	assert_int_equal(
 		parse(&o, err, sizeof(err), 10, BASE, "--batch-events", "99999999999999999999"),
 		-FA_EXIT_USAGE);
@@ -96,6 +100,17 @@ static void test_required_options(void **state)
 			       "--iface", "veth0", "--nflog-group", "5"),
 			 OPTIONS_OK);
 	assert_int_equal(o.nflog_group, 5);
+	assert_false(o.fail_closed);
+	assert_int_equal(o.flow_rate, 0); /* the program's default */
+	assert_int_equal(parse(&o, err, sizeof(err), 11, "--db", "a", "--cell", "c", "--run", "r",
+			       "--iface", "veth0", "--fail-closed", "--flow-rate", "20000"),
+			 OPTIONS_OK);
+	assert_true(o.fail_closed);
+	assert_int_equal(o.flow_rate, 20000);
+	/* an external v1 object has no budgets and drops nothing */
+	assert_int_equal(parse(&o, err, sizeof(err), 11, "--db", "a", "--cell", "c", "--run", "r",
+			       "--iface", "veth0", "--bpf-object", "x.o", "--fail-closed"),
+			 -FA_EXIT_USAGE);
 }
 
 /* Ids and stamps must be valid UTF-8 without control characters: exit 2, escaped in the message. */

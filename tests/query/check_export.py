@@ -2,7 +2,8 @@
 # Independent check of flowq export output (run with Debian's /usr/bin/python3,
 # which has python3-cbor2): decodes every format, re-encodes the CBOR
 # canonically with cbor2 and compares bytes, and compares each record field by
-# field with the database rows read by the sqlite3 CLI.
+# field with the database rows read by the sqlite3 CLI (a summary's dst_addr is
+# its prefix, address/length).
 #   check_export.py DIR DB [DB ...]   (DIR holds out.ndjson out.json out.cborseq out.cbor)
 import io, ipaddress, json, subprocess, sys, datetime
 import cbor2
@@ -22,7 +23,7 @@ def rows(db):
         e.opens_flow, e.observed_at, r.cell_id, r.run_id, hex(CAST(r.cell_id AS BLOB)) AS cid,
         hex(CAST(r.run_id AS BLOB)) AS rid, iif(r.policy_digest IS NULL, NULL, hex(r.policy_digest)) AS pd, iif(r.keyset_id IS NULL, NULL, hex(r.keyset_id)) AS ks,
         iif(r.issuer_kid IS NULL, NULL, hex(r.issuer_kid)) AS ik, iif(r.correlation_id IS NULL, NULL, hex(r.correlation_id)) AS ci, f.flow_id AS fid, f.state,
-        f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes
+        f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, e.prefix_len
         FROM flow_events e JOIN runs r ON r.run_pk = e.run_pk
         LEFT JOIN flows f ON f.flow_id = e.flow_id ORDER BY e.observed_at, e.event_id"""
     out = subprocess.run(["sqlite3", "-readonly", "-json", db, sql], check=True,
@@ -60,6 +61,8 @@ def expected(db):
     for r in rows(db):
         raw = bytes.fromhex(r["dst"])
         addr = str(ipaddress.IPv4Address(raw[12:])) if r["family"] == 4 else str(ipaddress.IPv6Address(raw))
+        if r["prefix_len"] is not None:  # a summary: its destination prefix
+            addr += "/%d" % r["prefix_len"]
         pk, bc = r["packet_count"], r["byte_count"]
         # The flow's totals go on the decision that opened it; later decisions keep their own.
         opens = r["opens_flow"] == 1

@@ -90,37 +90,9 @@ t = json.load(sys.stdin)[0]["stats64"]["tx"]
 print(t["packets"] + t["dropped"])'
 }
 
-# The probe server: per connection, read exactly 1000 bytes, then close
-# first; one line per connection: the client's port and the bytes read.
-ip netns exec "$PEER" timeout $((SECS + 60)) python3 - "$SERVER" $PORT "$PROBES" >"$T/server.out" 2>"$T/server.err" <<'PY' &
-import socket, sys, threading
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind((host, port))
-ls.listen(64)
-print("listening", flush=True)
-def serve(c, peer):
-    got = 0
-    c.settimeout(30)
-    try:
-        while got < 1000:
-            b = c.recv(1000 - got)
-            if not b:
-                break
-            got += len(b)
-    finally:
-        c.close()
-    print(peer[1], got, flush=True)
-threads = []
-for _ in range(n):
-    c, peer = ls.accept()
-    t = threading.Thread(target=serve, args=(c, peer))
-    t.start()
-    threads.append(t)
-for t in threads:
-    t.join()
-PY
+# The probe server (in the peer) and the probes (tests/reliability/flood_probe.py).
+ip netns exec "$PEER" timeout $((SECS + 60)) python3 "$here/flood_probe.py" server $SERVER $PORT "$PROBES" \
+	>"$T/server.out" 2>"$T/server.err" &
 REL_PIDS+=($!)
 rel_wait_until 10 grep -q listening "$T/server.out" || rel_fail "probe server: $(cat "$T/server.err")"
 
@@ -143,39 +115,7 @@ ip netns exec "$CELL" "$FLOOD" --src $NET.1 --dst 10.128.0.0 --dst-bits 22 --tcp
 flood_pid=$!
 REL_PIDS+=("$flood_pid")
 sleep 2
-# The probes: one a second, each in its own thread: connect, send 1000
-# bytes, wait for the server's close, close. One line each: ok PORT or fail.
-ip netns exec "$CELL" python3 - "$SERVER" $PORT "$PROBES" >"$T/probes.out" 2>&1 <<'PY'
-import socket, sys, threading, time
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-out, lock = [], threading.Lock()
-def probe(k):
-    s = socket.socket()
-    s.settimeout(15)
-    try:
-        s.connect((host, port))
-        sport = s.getsockname()[1]
-        s.sendall(b"p" * 1000)
-        while s.recv(4096):
-            pass
-        line = "ok %d" % sport
-    except OSError as e:
-        line = "fail %d %s" % (k, e)
-    finally:
-        s.close()
-    with lock:
-        out.append(line)
-threads = []
-t0 = time.monotonic()
-for k in range(n):
-    time.sleep(max(0, t0 + k - time.monotonic()))
-    t = threading.Thread(target=probe, args=(k,))
-    t.start()
-    threads.append(t)
-for t in threads:
-    t.join()
-print("\n".join(out))
-PY
+ip netns exec "$CELL" python3 "$here/flood_probe.py" client $SERVER $PORT "$PROBES" >"$T/probes.out" 2>&1
 rel_wait_exit "$flood_pid" $((SECS + 30)) || rel_fail "the flood did not end"
 [ "$REL_RC" = 0 ] || rel_fail "flow_flood: $(cat "$T/flood.out")"
 sleep 1
