@@ -336,11 +336,20 @@ static __noinline void flow_pressure_register(const struct flow_key *key, struct
 	clock_register(key, v, v->reported == FLOW_UNREPORTED ? CLOCK_DEFERRED : CLOCK_REPORTED);
 }
 
+enum evict_result {
+	EVICT_NO = 0, /* not this one (stale position, moved back, or it stays) */
+	EVICT_DONE = 1,
+	EVICT_WAIT = 2, /* glance only: a reported entry not idle long enough; it stays put */
+};
+
 /*
- * Try to evict the entry at one position of a clock. 1: evicted; 0: not
- * (stale position, second chance, moved to the other clock, or it stays).
+ * Try to evict the entry at one position of a clock (enum evict_result).
+ * glance: only a look at the reported clock's head, which leaves an entry
+ * that is protected but saw no packet since the last pass where it is
+ * (EVICT_WAIT): it is the oldest, and will be the first to go. Moving it
+ * back on every new flow of a flood would cost more than the eviction.
  */
-static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now)
+static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
 {
 	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots);
 	struct conn_record_v3 *rec;
@@ -372,6 +381,8 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now)
 	lingering = v->state == FLOW_STATE_LINGER;
 	if (v->reported == FLOW_REPORTED && !lingering &&
 	    now - v->last_seen_ns < evict_protect_ns) {
+		if (glance)
+			return EVICT_WAIT;
 		clock_register(&key, v, clock); /* recently active and reported: not yet */
 		return 0;
 	}
@@ -416,10 +427,14 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now)
 	return 1;
 }
 
-/* Look at up to tries of a clock's oldest positions. 1 when one was evicted. */
-static __noinline int evict_from(__u32 clock, int tries, __u64 now)
+/*
+ * Look at up to tries of a clock's oldest positions (glance: see evict_at).
+ * 1 when one was evicted.
+ */
+static __noinline int evict_from(__u32 clock, int tries, __u64 now, bool glance)
 {
 	struct flow_pressure_state *ps = pressure_state();
+	int ret;
 
 	clock = clock_index(clock);
 	if (!ps || !clock_slots)
@@ -435,7 +450,17 @@ static __noinline int evict_from(__u32 clock, int tries, __u64 now)
 						    tail - clock_slots);
 			continue;
 		}
-		if (evict_at(clock, __sync_fetch_and_add(&ps->clock_head[clock], 1), now))
+		if (glance) {
+			/* the position is claimed only when its entry does not wait */
+			ret = evict_at(clock, head, now, true);
+			if (ret == EVICT_WAIT)
+				return 0;
+			__sync_val_compare_and_swap(&ps->clock_head[clock], head, head + 1);
+		} else {
+			ret = evict_at(clock, __sync_fetch_and_add(&ps->clock_head[clock], 1), now,
+				       false);
+		}
+		if (ret == EVICT_DONE)
 			return 1;
 	}
 	return 0;
@@ -444,7 +469,7 @@ static __noinline int evict_from(__u32 clock, int tries, __u64 now)
 /*
  * Remove one entry to make room. 1 when one was removed. A reported entry
  * idle past its protection goes first (a glance at the reported clock's
- * oldest two), else a deferred one, else any reported one that may go.
+ * oldest), else a deferred one, else any reported one that may go.
  * Deferred victims alone would let the reported entries (a steady trickle
  * within the budgets) squat the table, until the deferred entries left were
  * so few and young that a connection's first packet would be evicted before
@@ -452,9 +477,9 @@ static __noinline int evict_from(__u32 clock, int tries, __u64 now)
  */
 static __always_inline int evict_one(__u64 now)
 {
-	return evict_from(CLOCK_REPORTED, EVICT_GLANCE, now) ||
-	       evict_from(CLOCK_DEFERRED, EVICT_TRIES, now) ||
-	       evict_from(CLOCK_REPORTED, EVICT_TRIES, now);
+	return evict_from(CLOCK_REPORTED, EVICT_GLANCE, now, true) ||
+	       evict_from(CLOCK_DEFERRED, EVICT_TRIES, now, false) ||
+	       evict_from(CLOCK_REPORTED, EVICT_TRIES, now, false);
 }
 
 /*
@@ -486,6 +511,10 @@ static __always_inline bool admit_first(const struct flow_key *key, const struct
 	struct flow_class c;
 
 	if (!ps)
+		return false;
+	/* spent already (under a flood, nearly always): spare the class map */
+	if (*(volatile __u64 *)&ps->first_iv == iv &&
+	    *(volatile __u64 *)&ps->first_used >= budget_first)
 		return false;
 	flow_class_of(&c, key, v, true);
 	b = bpf_map_lookup_elem(&FLOW_CLASS_BUDGET, &c);
