@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # How many new flows per second can this machine generate across a veth pair,
-# and what fraction of them does flowrec record? (issue 3, "done when")
+# and what fraction of them does flowrec record, one by one or in summaries?
 #
 #   bench/flow_rate.sh FLOWREC FLOW_FLOOD [COUNT] [PPS]
 #
@@ -60,11 +60,18 @@ stop_pid "$REC" 120 || fail "flowrec did not exit"
 t1=$(date +%s.%N)
 
 SINKHEX=$(hexaddr "$SINK")
-recorded=$(sql "$DB" "SELECT count(*) FROM flows WHERE protocol = 17 AND hex(resp_addr) = '$SINKHEX'")
+# one by one (a row per flow), or in a summary of the sink's /24 (and port)
+# or of any destination
+SINKNET=$(hexaddr "${SINK%.*}.0")
+IFS='|' read -r singles summarised <<<"$(sql "$DB" "SELECT
+	(SELECT count(*) FROM flows WHERE protocol = 17 AND flow_count IS NULL AND hex(resp_addr) = '$SINKHEX'),
+	(SELECT coalesce(sum(flow_count), 0) FROM flows WHERE protocol = 17 AND
+	 (prefix_len = 0 OR hex(resp_addr) = '$SINKNET'))")"
+recorded=$((singles + summarised))
 read -r drops full daemon <<<"$(sql "$DB" "SELECT ring_drops, table_full, daemon_drops FROM health WHERE is_final = 1" | tr '|' ' ')"
 sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$with")
 printf 'flows=%s generator_alone: %s\n' "$COUNT" "$base"
-printf 'flows=%s with_flowrec: %s recorded=%s fraction=%s ring_drops=%s table_full=%s daemon_drops=%s drain_and_exit_s=%.1f peak_rss_kb=%s\n' \
-	"$COUNT" "$with" "$recorded" "$("$PYTHON" -c "print(f'{$recorded / $sent:.4f}')")" "$drops" "$full" \
+printf 'flows=%s with_flowrec: %s recorded=%s (one by one %s, in summaries %s) fraction=%s ring_drops=%s table_full=%s daemon_drops=%s drain_and_exit_s=%.1f peak_rss_kb=%s\n' \
+	"$COUNT" "$with" "$recorded" "$singles" "$summarised" "$("$PYTHON" -c "print(f'{$recorded / $sent:.4f}')")" "$drops" "$full" \
 	"$daemon" "$(echo "$t1 - $t0" | bc 2>/dev/null || echo 0)" "$hwm_kb"
 exit 0
