@@ -33,9 +33,7 @@ enum flow_counter {
 	FLOW_COUNTER_PROMOTED = 11, /* deferred flows the kernel reported later */
 	/* a reserve failed but nothing was lost: the record waits or went into a summary */
 	FLOW_COUNTER_RING_DEFERRED = 12,
-	/* unused (the linger counts its packets in the flow); dropped in a later change */
-	FLOW_COUNTER_LINGER_ABSORBED = 13,
-	FLOW_COUNTER_COUNT = 14,
+	FLOW_COUNTER_COUNT = 13,
 };
 
 #endif /* FLOWAUDIT_FLOW_COUNTERS_H */

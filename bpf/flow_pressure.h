@@ -72,6 +72,13 @@ const volatile __u64 budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
 const volatile __u64 evict_protect_ns = FLOW_EVICT_PROTECT_NS;
 
 #define FA_E2BIG 7 /* a full hash map's update error */
+/*
+ * The functions marked FA_BPF_GLOBAL are global BPF functions: the verifier
+ * checks each once, by its argument types, instead of once for every path
+ * that reaches it (the tc program would exceed the verifier's budget). Their
+ * pointer arguments may be NULL as far as the verifier knows, so each checks.
+ */
+#define FA_BPF_GLOBAL __noinline
 #define EVICT_TRIES 8 /* positions one eviction looks at, per clock */
 #define EVICT_GLANCE 2 /* reported positions looked at before the deferred ones */
 #define CLOCK_DEFERRED 0
@@ -242,12 +249,14 @@ static __always_inline bool slot_claim(__u32 idx, const struct flow_class *c)
  * Claim the slot that will count a flow: its class's, else (allow_coarse)
  * its coarse one. The slot index, or -1 when neither would take it.
  */
-static __noinline int summary_claim(const struct flow_key *k, const struct flow_value *v,
-				    bool allow_coarse)
+FA_BPF_GLOBAL int summary_claim(const struct flow_key *k, const struct flow_value *v,
+				int allow_coarse)
 {
 	struct flow_class c;
 	__u32 idx;
 
+	if (!k || !v)
+		return -1;
 	flow_class_of(&c, k, v, true);
 	idx = fine_slot(&c);
 	if (slot_claim(idx, &c))
@@ -260,13 +269,13 @@ static __noinline int summary_claim(const struct flow_key *k, const struct flow_
 }
 
 /* Count a flow in the slot it claimed (and release the claim). */
-static __noinline void summary_add(int claim, const struct flow_value *v)
+FA_BPF_GLOBAL int summary_add(int claim, const struct flow_value *v)
 {
 	__u32 idx = (__u32)claim;
 	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
 
-	if (!s)
-		return;
+	if (!s || !v)
+		return 0;
 	bpf_spin_lock(&s->lock);
 	s->holds--;
 	s->flow_count++;
@@ -280,19 +289,21 @@ static __noinline void summary_add(int claim, const struct flow_value *v)
 		s->last_seen_ns = v->last_seen_ns;
 	bpf_spin_unlock(&s->lock);
 	count(FLOW_COUNTER_AGGREGATED);
+	return 0;
 }
 
 /* Give back a claim that was not used. */
-static __noinline void summary_release(int claim)
+FA_BPF_GLOBAL int summary_release(int claim)
 {
 	__u32 idx = (__u32)claim;
 	struct summary_slot *s = bpf_map_lookup_elem(&FLOW_SUMMARY, &idx);
 
 	if (!s)
-		return;
+		return 0;
 	bpf_spin_lock(&s->lock);
 	s->holds--;
 	bpf_spin_unlock(&s->lock);
+	return 0;
 }
 
 /*
@@ -331,9 +342,26 @@ static __always_inline void clock_register(const struct flow_key *key, struct fl
  * Register a new entry (after its first packet was reported or deferred) in
  * the clock its state calls for.
  */
-static __noinline void flow_pressure_register(const struct flow_key *key, struct flow_value *v)
+FA_BPF_GLOBAL int flow_pressure_register(const struct flow_key *key, struct flow_value *v)
 {
-	clock_register(key, v, v->reported == FLOW_UNREPORTED ? CLOCK_DEFERRED : CLOCK_REPORTED);
+	if (key && v)
+		clock_register(key, v,
+			       v->reported == FLOW_UNREPORTED ? CLOCK_DEFERRED : CLOCK_REPORTED);
+	return 0;
+}
+
+/*
+ * An evicted TCP flow's direction goes to FLOW_MEMORY (as the recorder's
+ * sweep does): its next packet continues the connection as a midstream flow
+ * in the same direction, not as a connection its sender opened.
+ */
+static __always_inline void remember_direction(const struct flow_key *key,
+					       const struct flow_value *v)
+{
+	struct flow_memory m = {.orig_is_lo = v->orig_is_lo, .direction = v->direction};
+
+	if (key->protocol == PKT_PROTO_TCP)
+		bpf_map_update_elem(&FLOW_MEMORY, key, &m, BPF_ANY); /* best effort: LRU */
 }
 
 enum evict_result {
@@ -349,7 +377,7 @@ enum evict_result {
  * (EVICT_WAIT): it is the oldest, and will be the first to go. Moving it
  * back on every new flow of a flood would cost more than the eviction.
  */
-static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
+FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 {
 	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots);
 	struct conn_record_v3 *rec;
@@ -390,6 +418,7 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
 		/* closed and reported: only its linger ends early */
 		if (bpf_map_delete_elem(&FLOW_TABLE, &key))
 			return 0;
+		remember_direction(&key, v);
 		count(FLOW_COUNTER_EVICTED);
 		return 1;
 	}
@@ -404,6 +433,7 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
 			bpf_ringbuf_discard(rec, 0); /* the sweep took it */
 			return 0;
 		}
+		remember_direction(&key, v);
 		/* after the delete: a packet still adding to it raced with it */
 		flow_table_fill_record(rec, &key, v, CONN_KIND_CLOSED,
 				       lingering ? v->close_reason : CONN_CLOSE_EVICTED,
@@ -422,6 +452,7 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
 		summary_release(claim);
 		return 0;
 	}
+	remember_direction(&key, v);
 	summary_add(claim, v);
 	count(FLOW_COUNTER_EVICTED);
 	return 1;
@@ -431,7 +462,7 @@ static __noinline int evict_at(__u32 clock, __u64 pos, __u64 now, bool glance)
  * Look at up to tries of a clock's oldest positions (glance: see evict_at).
  * 1 when one was evicted.
  */
-static __noinline int evict_from(__u32 clock, int tries, __u64 now, bool glance)
+FA_BPF_GLOBAL int evict_from(__u32 clock, int tries, __u64 now, int glance)
 {
 	struct flow_pressure_state *ps = pressure_state();
 	int ret;
@@ -488,11 +519,13 @@ static __always_inline int evict_one(__u64 now)
  * error. The caller registers the entry (flow_pressure_register) once its
  * first packet was reported or deferred.
  */
-static __noinline int flow_pressure_insert(const struct flow_key *key, const struct flow_value *nv,
-					   __u64 flags, __u64 now)
+FA_BPF_GLOBAL int flow_pressure_insert(const struct flow_key *key, const struct flow_value *nv,
+				       __u64 flags, __u64 now)
 {
 	int ret;
 
+	if (!key || !nv)
+		return -1;
 	ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
 	for (int i = 0; ret == -FA_E2BIG && i < INSERT_TRIES; i++) {
 		if (!evict_one(now))
@@ -533,12 +566,14 @@ static __always_inline bool admit_first(const struct flow_key *key, const struct
  * the responder spends the promotion budget; any other packet the class's
  * and the global first budgets.
  */
-static __noinline bool flow_pressure_admit(const struct flow_key *key, const struct flow_value *v,
-					   bool responder, __u64 now)
+FA_BPF_GLOBAL int flow_pressure_admit(const struct flow_key *key, const struct flow_value *v,
+				      int responder, __u64 now)
 {
 	struct flow_pressure_state *ps;
 	__u64 iv = now / budget_interval_ns;
 
+	if (!key || !v)
+		return 0;
 	if (!responder)
 		return admit_first(key, v, iv);
 	ps = pressure_state();
@@ -550,12 +585,14 @@ static __noinline bool flow_pressure_admit(const struct flow_key *key, const str
  * budgets allow and the ring has room, else a summary slot, else (fail_closed
  * and only the coarse slot left) its packet is dropped. Returns the tc action.
  */
-static __noinline int flow_pressure_untracked(const struct flow_key *key,
-					      const struct flow_value *nv, __u64 now)
+FA_BPF_GLOBAL int flow_pressure_untracked(const struct flow_key *key, const struct flow_value *nv,
+					  __u64 now)
 {
 	struct conn_record_v3 *rec;
 	int claim;
 
+	if (!key || !nv)
+		return TC_ACT_UNSPEC;
 	if (admit_first(key, nv, now / budget_interval_ns)) {
 		rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
 		if (rec) {

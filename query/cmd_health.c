@@ -51,7 +51,6 @@ static const char *const health_keys[] = {
 	"promoted",
 	"ring_deferred",
 	"kernel_packets",
-	"linger_packets",
 	"lost",
 	"verdict",
 };
@@ -61,7 +60,7 @@ static const char *const health_keys[] = {
 /* cell, run, at, received .. store_failures, daemon_drops, frag_unmatched,
  * folded_opens, untracked, evicted, aggregated, fail_closed_drops, lost, verdict */
 static const uint8_t health_table_cols[] = {0,	1,  2,	4,  5,	6,  7,	8,  9,	10,
-					    11, 20, 21, 22, 24, 25, 26, 27, 33, 34};
+					    11, 20, 21, 22, 24, 25, 26, 27, 32, 33};
 
 static const struct fq_schema health_schema = {
 	.n = HEALTH_NKEYS,
@@ -101,7 +100,7 @@ static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v
 	v[2] = fq_v_text(
 		fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_HE_AT), s->at, sizeof(s->at)));
 	v[3] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
-	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_LINGER_PACKETS; c++)
+	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_KERNEL_PACKETS; c++)
 		v[c - FQ_HE_RECEIVED + 4] = fq_col_value(st, c);
 	uint64_t received = col_u(st, FQ_HE_RECEIVED), decoded = col_u(st, FQ_HE_DECODED);
 	uint64_t rejected = col_u(st, FQ_HE_REJECTED);

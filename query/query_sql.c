@@ -157,7 +157,7 @@ static const struct {
 			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched,"
 			 " h.folded_opens, h.tee_failures, h.untracked, h.evicted, h.aggregated,"
 			 " h.fail_closed_drops, h.deferred_opens, h.promoted, h.ring_deferred,"
-			 " h.kernel_packets, h.linger_packets"
+			 " h.kernel_packets"
 			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
 			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
 			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",

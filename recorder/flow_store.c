@@ -130,10 +130,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"slowest_commit_us,"
 		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched, folded_opens,"
 		" tee_failures, untracked, evicted, aggregated, fail_closed_drops, deferred_opens,"
-		" promoted, ring_deferred, kernel_packets, linger_packets)"
+		" promoted, ring_deferred, kernel_packets)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
 	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = ?2, boot_offset_ns = ?3,"
 				" host = ?4, boot_id = ?5 WHERE run_pk = ?1",
 };
@@ -599,8 +599,7 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 				   h->untracked,       h->evicted,
 				   h->aggregated,      h->fail_closed_drops,
 				   h->deferred_opens,  h->promoted,
-				   h->ring_deferred,   h->kernel_packets,
-				   h->linger_packets};
+				   h->ring_deferred,   h->kernel_packets};
 	sqlite3_bind_int64(s, 1, st->run_pk);
 	sqlite3_bind_int64(s, 2, op->u.health.at);
 	sqlite3_bind_int(s, 3, op->u.health.final);

@@ -67,7 +67,6 @@ struct store_health {
 	uint64_t deferred_opens;
 	uint64_t promoted;
 	uint64_t ring_deferred;
-	uint64_t linger_packets;
 	uint64_t store_failures;
 	uint64_t tee_failures; /* frames not written to --tee */
 	uint64_t commits;

@@ -398,7 +398,6 @@ static void fill_health(struct recorder *r)
 		sum.deferred_opens += c.deferred_opens;
 		sum.promoted += c.promoted;
 		sum.ring_deferred += c.ring_deferred;
-		sum.linger_packets += c.linger_packets;
 	}
 	r->h.ring_drops = sum.ring_drops;
 	r->h.table_full = sum.table_full;
@@ -418,7 +417,6 @@ static void fill_health(struct recorder *r)
 	r->h.deferred_opens = sum.deferred_opens;
 	r->h.promoted = sum.promoted;
 	r->h.ring_deferred = sum.ring_deferred;
-	r->h.linger_packets = sum.linger_packets;
 }
 
 static void commit(struct recorder *r)

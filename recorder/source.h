@@ -35,7 +35,6 @@ struct source_counters {
 	uint64_t deferred_opens;
 	uint64_t promoted;
 	uint64_t ring_deferred;
-	uint64_t linger_packets; /* kernel: packets absorbed after a TCP close */
 };
 
 /* Idle limits for the flow-table sweep, in ns. */

@@ -187,7 +187,6 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 	out->deferred_opens = sums[FLOW_COUNTER_DEFERRED_OPENS];
 	out->promoted = sums[FLOW_COUNTER_PROMOTED];
 	out->ring_deferred = sums[FLOW_COUNTER_RING_DEFERRED];
-	out->linger_packets = sums[FLOW_COUNTER_LINGER_ABSORBED];
 cleanup:
 	free(vals);
 	return ret;

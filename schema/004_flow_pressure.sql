@@ -21,9 +21,6 @@ ALTER TABLE flows ADD COLUMN untracked INTEGER NOT NULL DEFAULT 0 CHECK (untrack
 -- Cumulative kernel counters of the pressure handling (bpf/flow_counters.h),
 -- and every IP packet the program saw, for accounting identities.
 ALTER TABLE health ADD COLUMN kernel_packets INTEGER NOT NULL DEFAULT 0;
--- packets of a TCP flow after its close was sent, absorbed by its linger
--- (retransmitted teardown segments): seen, but in no row's counters
-ALTER TABLE health ADD COLUMN linger_packets INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE health ADD COLUMN untracked INTEGER NOT NULL DEFAULT 0;      -- new flows the table could not hold
 ALTER TABLE health ADD COLUMN evicted INTEGER NOT NULL DEFAULT 0;        -- flows removed early to make room
 ALTER TABLE health ADD COLUMN aggregated INTEGER NOT NULL DEFAULT 0;     -- flows counted only in a summary

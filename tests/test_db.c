@@ -114,13 +114,13 @@ static void test_first_schema_database_upgrades(void **state)
 	sqlite3_stmt *s = NULL;
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT table_full, untracked, evicted, aggregated,"
-					    " fail_closed_drops, kernel_packets, linger_packets"
+					    " fail_closed_drops, kernel_packets"
 					    " FROM health",
 					    -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(s, 0), 7);
-	for (int i = 1; i < 7; i++)
+	for (int i = 1; i < 6; i++)
 		assert_int_equal(sqlite3_column_int(s, i), 0);
 	sqlite3_finalize(s);
 	assert_int_equal(
