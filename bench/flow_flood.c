@@ -14,7 +14,10 @@
  * attacker who knows the recorder's classes would: the 32 bits of i * an odd
  * constant (a bijection, so every flow stays distinct) give the low B bits of
  * the destination, the source port and the destination port. With --tcp
- * every other flow is a TCP SYN instead. Prints "sent=N seconds=T rate=R".
+ * every other flow is a TCP SYN instead. Prints "sent=N seconds=T rate=R
+ * failed=F": F packets the kernel refused (ENOBUFS) were not sent again, as
+ * no flow may carry two packets; some of them may still have crossed the
+ * interface's tc hook before the refusal.
  * Needs CAP_NET_RAW; run it inside the namespace whose traffic is measured.
  */
 #include <arpa/inet.h>
@@ -121,7 +124,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	struct in_addr src = {0};
 	struct flood fl = {.payload = 16};
-	unsigned long count = 0, sent = 0;
+	unsigned long count = 0, sent = 0, next = 0, failed = 0;
 	double pps = 0, seconds = 0, t0, dt;
 	int fd, one = 1;
 
@@ -177,21 +180,30 @@ int main(int argc, char **argv)
 	}
 
 	t0 = now_s();
-	while (sent < count && (seconds <= 0 || now_s() - t0 < seconds)) {
-		unsigned long n = count - sent < BATCH ? count - sent : BATCH;
+	while (next < count && (seconds <= 0 || now_s() - t0 < seconds)) {
+		unsigned long n = count - next < BATCH ? count - next : BATCH;
 		int r;
 
 		/* UDP checksum 0 is allowed in IPv4; the TCP SYNs go nowhere */
 		for (unsigned long i = 0; i < n; i++)
-			iov[i].iov_len = make_flow(&fl, &pkts[i], sent + i);
+			iov[i].iov_len = make_flow(&fl, &pkts[i], next + i);
 		r = sendmmsg(fd, msgs, (unsigned int)n, 0);
 		if (r < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN)
-				continue;
-			perror("flow_flood: sendmmsg");
-			return 1;
+			if (errno != ENOBUFS && errno != EAGAIN) {
+				perror("flow_flood: sendmmsg");
+				return 1;
+			}
+			/*
+			 * The first packet failed, maybe after the interface saw it (a
+			 * full receive queue behind a veth says ENOBUFS): it is not sent
+			 * again, so no 5-tuple ever carries two packets.
+			 */
+			next++;
+			failed++;
+			continue;
 		}
 		sent += (unsigned long)r;
+		next += (unsigned long)r;
 		if (pps > 0) {
 			double ahead = (double)sent / pps - (now_s() - t0);
 
@@ -200,7 +212,7 @@ int main(int argc, char **argv)
 		}
 	}
 	dt = now_s() - t0;
-	printf("sent=%lu seconds=%.3f rate=%.0f\n", sent, dt, (double)sent / dt);
+	printf("sent=%lu seconds=%.3f rate=%.0f failed=%lu\n", sent, dt, (double)sent / dt, failed);
 	close(fd);
 	return 0;
 }

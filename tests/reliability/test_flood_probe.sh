@@ -22,7 +22,9 @@
 #   packets:  kernel_packets == sum over flows rows (tracked, untracked and
 #             summaries) of their packets + fail_closed_drops: every packet the
 #             program saw is in exactly one recorded row, or was dropped
-#   flows:    fail-open: flood flows in rows + in summaries == flows sent
+#   flows:    fail-open: flood flows in rows + in summaries == flood packets
+#             through the output hook (one packet per flow; the generator's
+#             own count misses packets the veth dropped after tc saw them)
 #   probes:   fail-open: all of them connected, each is one tracked flow closed
 #             by its FIN, and their packets and bytes, each way, add up to the
 #             nftables counters
@@ -130,6 +132,12 @@ ok=$(grep -c '^ok ' "$T/probes.out")
 rel_log "flood: $(cat "$T/flood.out"); probes connected: $ok of $PROBES"
 rel_log "flowrec: $(tail -1 "$T/err")"
 
+# After the run: on a failure, FLOWAUDIT_KEEP_FAILED=DIR keeps the database and the logs.
+fp_fail() {
+	[ -n "${FLOWAUDIT_KEEP_FAILED:-}" ] && mkdir -p "$FLOWAUDIT_KEEP_FAILED" &&
+		cp "$DB" "$T"/*.out "$T/err" "$FLOWAUDIT_KEEP_FAILED/"
+	rel_fail "$@"
+}
 IFS='|' read -r kpkts ring full daemon fails rejected drops untracked evicted aggregated frags < <(rel_sql "$DB" \
 	"SELECT kernel_packets, ring_drops, table_full, daemon_drops, store_failures, rejected,
 	        fail_closed_drops, untracked, evicted, aggregated, frag_unmatched
@@ -145,56 +153,57 @@ rel_log "health: kernel packets $kpkts, untracked $untracked, evicted $evicted, 
 rel_log "rows: $rows ($singles single flood flows, $summarised flows in summaries, $coarse summaries without destination); nft: sent $sent_pkts, probes out $pout_pkts/$pout_bytes B, in $pin_pkts/$pin_bytes B; veth out $((out1 - out0))"
 
 [ "$ring|$full|$daemon|$fails|$rejected|$frags" = "0|0|0|0|0|0" ] ||
-	rel_fail "something was lost: ring drops $ring, table full $full, daemon $daemon, store $fails, rejected $rejected, unmatched fragments $frags"
+	fp_fail "something was lost: ring drops $ring, table full $full, daemon $daemon, store $fails, rejected $rejected, unmatched fragments $frags"
 # packets tc dropped on the way out (seen by nftables before tc, not by the
 # veth after it) and on the way in (seen by tc, never reaching the prerouting
 # hook): each measured without the program's own counter
 egress_shot=$((sent_pkts - (out1 - out0)))
 ingress_shot=$((kpkts - sent_pkts - pin_pkts))
 ((egress_shot >= 0 && ingress_shot >= 0)) ||
-	rel_fail "the program saw $kpkts packets; $sent_pkts left the cell's stack, $((out1 - out0)) the veth, $pin_pkts came in"
+	fp_fail "the program saw $kpkts packets; $sent_pkts left the cell's stack, $((out1 - out0)) the veth, $pin_pkts came in"
 ((drops == egress_shot + ingress_shot)) ||
-	rel_fail "drops: $egress_shot out and $ingress_shot in did not pass, but fail_closed_drops is $drops"
+	fp_fail "drops: $egress_shot out and $ingress_shot in did not pass, but fail_closed_drops is $drops"
 ((kpkts == row_pkts + drops)) ||
-	rel_fail "packets: the program saw $kpkts, the rows hold $row_pkts, $drops dropped: $((kpkts - row_pkts - drops)) unaccounted"
-((evicted > 0 && summarised > 0)) || rel_fail "the flood did not fill the table (evicted $evicted, summarised $summarised)"
+	fp_fail "packets: the program saw $kpkts, the rows hold $row_pkts, $drops dropped: $((kpkts - row_pkts - drops)) unaccounted"
+((evicted > 0 && summarised > 0)) || fp_fail "the flood did not fill the table (evicted $evicted, summarised $summarised)"
 if [ "$FAIL_CLOSED" = 1 ]; then
-	((drops > 0)) || rel_fail "fail-closed: the flood was never dropped"
-	[ "$coarse" = 0 ] || rel_fail "fail-closed: $coarse summaries without a destination"
+	((drops > 0)) || fp_fail "fail-closed: the flood was never dropped"
+	[ "$coarse" = 0 ] || fp_fail "fail-closed: $coarse summaries without a destination"
 	# a probe that got through is in the database, tracked or not
 	for sport in $(sed -n 's/^ok //p' "$T/probes.out"); do
 		n=$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE protocol = 6 AND ((orig_port = $sport AND resp_port = $PORT) OR (orig_port = $PORT AND resp_port = $sport)) OR (protocol = 6 AND resp_port = $PORT AND prefix_len = 24);")
-		((n > 0)) || rel_fail "fail-closed: probe from port $sport connected but is not recorded"
+		((n > 0)) || fp_fail "fail-closed: probe from port $sport connected but is not recorded"
 	done
 else
-	[ "$drops" = 0 ] || rel_fail "fail-open dropped $drops packets"
-	((singles + summarised == flood_sent)) ||
-		rel_fail "flows: $flood_sent flood flows sent, $singles recorded one by one + $summarised in summaries"
-	[ "$ok" = "$PROBES" ] || rel_fail "only $ok of $PROBES probes connected: $(grep -v '^ok' "$T/probes.out")"
-	[ "$(awk '$2 == 1000' "$T/server.out" | wc -l)" = "$PROBES" ] || rel_fail "server: $(cat "$T/server.out")"
+	[ "$drops" = 0 ] || fp_fail "fail-open dropped $drops packets"
+	flood_pkts=$((sent_pkts - pout_pkts))
+	((singles + summarised == flood_pkts)) ||
+		fp_fail "flows: $flood_pkts flood flows went out, $singles recorded one by one + $summarised in summaries (generator: $flood_sent)"
+	[ "$ok" = "$PROBES" ] || fp_fail "only $ok of $PROBES probes connected: $(grep -v '^ok' "$T/probes.out")"
+	[ "$(awk '$2 == 1000' "$T/server.out" | wc -l)" = "$PROBES" ] || fp_fail "server: $(cat "$T/server.out")"
 	IFS='|' read -r n fin opkts obytes rpkts rbytes mine < <(rel_sql "$DB" \
 		"SELECT count(*), sum(close_reason = 'tcp_fin'), sum(orig_packets), sum(orig_bytes),
 		        sum(resp_packets), sum(resp_bytes), sum(orig_bytes >= 1000 + 4 * 40)
 		 FROM flows WHERE $PROBE_ROW AND untracked = 0;")
 	rel_log "probes: $n rows, $fin closed by FIN, out $opkts/$obytes B, in $rpkts/$rbytes B"
 	[ "$n|$fin|$mine" = "$PROBES|$PROBES|$PROBES" ] ||
-		rel_fail "probes: $n tracked rows, $fin closed by their FIN, $mine with their 1000 bytes (want $PROBES each)"
+		fp_fail "probes: $n tracked rows, $fin closed by their FIN, $mine with their 1000 bytes (want $PROBES each)"
 	for sport in $(sed -n 's/^ok //p' "$T/probes.out"); do
 		[ "$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE $PROBE_ROW AND orig_port = $sport;")" = 1 ] ||
-			rel_fail "probe from port $sport is not exactly one row"
+			fp_fail "probe from port $sport is not exactly one row"
 	done
 	[ "$opkts|$obytes|$rpkts|$rbytes" = "$pout_pkts|$pout_bytes|$pin_pkts|$pin_bytes" ] ||
-		rel_fail "probe counters: recorded $opkts/$obytes out, $rpkts/$rbytes in; nftables counted $pout_pkts/$pout_bytes, $pin_pkts/$pin_bytes"
+		fp_fail "probe counters: recorded $opkts/$obytes out, $rpkts/$rbytes in; nftables counted $pout_pkts/$pout_bytes, $pin_pkts/$pin_bytes"
 fi
 if [ -n "$FLOWQ" ]; then
-	"$FLOWQ" health --db "$DB" --format ndjson >"$T/health.json" || rel_fail "flowq health"
-	python3 - "$T/health.json" <<'PY' || rel_fail "flowq health: $(cat "$T/health.json")"
+	"$FLOWQ" health --db "$DB" --format ndjson >"$T/health.json" || fp_fail "flowq health"
+	python3 - "$T/health.json" <<'PY' || fp_fail "flowq health: $(cat "$T/health.json")"
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
 assert r["is_final"] and r["lost"] == 0 and r["verdict"] == "degraded", r
 PY
-	"$FLOWQ" summary --db "$DB" --format ndjson >"$T/summary.json" || rel_fail "flowq summary"
-	python3 - "$T/summary.json" "$((singles + summarised + PROBES))" "$summarised" "$FAIL_CLOSED" <<'PY' || rel_fail "flowq summary: $(head -3 "$T/summary.json")"
+	"$FLOWQ" summary --db "$DB" --format ndjson >"$T/summary.json" || fp_fail "flowq summary"
+	python3 - "$T/summary.json" "$((singles + summarised + PROBES))" "$summarised" "$FAIL_CLOSED" <<'PY' || fp_fail "flowq summary: $(head -3 "$T/summary.json")"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 total = [r for r in rows if r["section"] == "total"][0]
@@ -203,8 +212,8 @@ if sys.argv[4] != "1":
     assert total["flows"] == int(sys.argv[2]), total
 assert any("/" in (r["dst_addr"] or "") for r in rows if r["section"] == "top_by_flows"), rows
 PY
-	"$FLOWQ" flows --db "$DB" --port $PORT --proto tcp --format ndjson >"$T/flows.json" || rel_fail "flowq flows"
-	python3 - "$T/flows.json" "$FAIL_CLOSED" "$PROBES" <<'PY' || rel_fail "flowq flows --port: $(head -3 "$T/flows.json")"
+	"$FLOWQ" flows --db "$DB" --port $PORT --proto tcp --format ndjson >"$T/flows.json" || fp_fail "flowq flows"
+	python3 - "$T/flows.json" "$FAIL_CLOSED" "$PROBES" <<'PY' || fp_fail "flowq flows --port: $(head -3 "$T/flows.json")"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 flows = [r for r in rows if r["kind"] == "flow"]
