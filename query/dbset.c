@@ -48,6 +48,11 @@ static const struct {
 	{2, "runs", "NULL AS boot_id"},
 	{3, "flows", "NULL AS icmp_type, NULL AS icmp_code, NULL AS icmp_id, 0 AS midstream"},
 	{3, "health", "0 AS frag_unmatched"},
+	{4, "flow_events", "NULL AS flow_count, NULL AS prefix_len"},
+	{4, "flows", "NULL AS flow_count, NULL AS prefix_len, 0 AS untracked"},
+	{4, "health",
+	 "0 AS untracked, 0 AS evicted, 0 AS aggregated, 0 AS fail_closed_drops,"
+	 " 0 AS deferred_opens, 0 AS promoted, 0 AS ring_deferred, 0 AS kernel_packets"},
 };
 
 static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t errlen)

@@ -137,12 +137,15 @@ static void test_summary_sums_exactly_or_says_unknown(void **state)
 	/* tcp: 2^63-1 + 1 packets = 2^63, exact; bytes 2^63-1 + 2, exact. */
 	assert_non_null(strstr(out, "{\"section\":\"protocol\",\"dst_addr\":null,\"protocol\":"
 				    "\"tcp\",\"flows\":2,\"denied\":1,\"packets\":"
-				    "9223372036854775808,\"bytes\":9223372036854775809}"));
+				    "9223372036854775808,\"bytes\":9223372036854775809,"
+				    "\"summarized\":0}"));
 	/* udp holds the REAL flow total: unknown; so is the grand total. */
-	assert_non_null(strstr(out, "\"protocol\":\"udp\",\"flows\":2,\"denied\":1,"
-				    "\"packets\":null,\"bytes\":9223372036854775809}"));
+	assert_non_null(strstr(out,
+			       "\"protocol\":\"udp\",\"flows\":2,\"denied\":1,"
+			       "\"packets\":null,\"bytes\":9223372036854775809,\"summarized\":0}"));
 	assert_non_null(strstr(out, "\"section\":\"total\",\"dst_addr\":null,\"protocol\":null,"
-				    "\"flows\":4,\"denied\":2,\"packets\":null,\"bytes\":null}"));
+				    "\"flows\":4,\"denied\":2,\"packets\":null,\"bytes\":null,"
+				    "\"summarized\":0}"));
 }
 
 static void test_flows_and_health_do_not_wrap(void **state)
