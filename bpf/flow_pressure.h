@@ -157,6 +157,18 @@ struct {
 	__type(value, struct summary_slot);
 } FLOW_SUMMARY SEC(".maps");
 
+/*
+ * Per-CPU room for a victim's final state: the stack along handle() ->
+ * insert -> evict is close to the verifier's 512 bytes. tc programs do not
+ * nest on a CPU, so one slot suffices.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_value);
+} FLOW_VICTIM SEC(".maps");
+
 static __always_inline struct flow_pressure_state *pressure_state(void)
 {
 	__u32 zero = 0;
@@ -364,6 +376,20 @@ static __always_inline void remember_direction(const struct flow_key *key,
 		bpf_map_update_elem(&FLOW_MEMORY, key, &m, BPF_ANY); /* best effort: LRU */
 }
 
+/*
+ * The victim's final state, once its entry is deleted. A packet that found
+ * the entry just before the delete may still add to it, so the entry is read
+ * again; but the map may already have given the memory to a new flow, whose
+ * counters must not be taken for the victim's: then the copy made before the
+ * delete stands (and such a racing packet is not counted, as with the sweep).
+ */
+static __always_inline void settle_snapshot(struct flow_value *snap, const struct flow_value *v)
+{
+	if (v->first_seen_ns == snap->first_seen_ns && v->orig_is_lo == snap->orig_is_lo &&
+	    v->direction == snap->direction)
+		*snap = *v;
+}
+
 enum evict_result {
 	EVICT_NO = 0, /* not this one (stale position, moved back, or it stays) */
 	EVICT_DONE = 1,
@@ -379,10 +405,10 @@ enum evict_result {
  */
 FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 {
-	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots);
+	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots), zero = 0;
+	struct flow_value *v, *snap;
 	struct conn_record_v3 *rec;
 	struct flow_key key, *slot;
-	struct flow_value *v;
 	bool lingering;
 	int claim;
 
@@ -418,7 +444,7 @@ FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 		/* closed and reported: only its linger ends early */
 		if (bpf_map_delete_elem(&FLOW_TABLE, &key))
 			return 0;
-		remember_direction(&key, v);
+		remember_direction(&key, v); /* fields no new flow would change */
 		count(FLOW_COUNTER_EVICTED);
 		return 1;
 	}
@@ -429,15 +455,21 @@ FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 			clock_register(&key, v, clock); /* it stays until its close can be sent */
 			return 0;
 		}
+		snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
+		if (!snap) {
+			bpf_ringbuf_discard(rec, 0);
+			return 0;
+		}
+		*snap = *v;
 		if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
 			bpf_ringbuf_discard(rec, 0); /* the sweep took it */
 			return 0;
 		}
-		remember_direction(&key, v);
-		/* after the delete: a packet still adding to it raced with it */
-		flow_table_fill_record(rec, &key, v, CONN_KIND_CLOSED,
-				       lingering ? v->close_reason : CONN_CLOSE_EVICTED,
-				       lingering ? v->closed_ns : now);
+		settle_snapshot(snap, v);
+		remember_direction(&key, snap);
+		flow_table_fill_record(rec, &key, snap, CONN_KIND_CLOSED,
+				       lingering ? snap->close_reason : CONN_CLOSE_EVICTED,
+				       lingering ? snap->closed_ns : now);
 		bpf_ringbuf_submit(rec, 0);
 		count(FLOW_COUNTER_EVICTED);
 		return 1;
@@ -448,12 +480,19 @@ FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 		clock_register(&key, v, clock);
 		return 0;
 	}
+	snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
+	if (!snap) {
+		summary_release(claim);
+		return 0;
+	}
+	*snap = *v;
 	if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
 		summary_release(claim);
 		return 0;
 	}
-	remember_direction(&key, v);
-	summary_add(claim, v);
+	settle_snapshot(snap, v);
+	remember_direction(&key, snap);
+	summary_add(claim, snap);
 	count(FLOW_COUNTER_EVICTED);
 	return 1;
 }

@@ -670,21 +670,21 @@ static void print_summary(const struct recorder *r)
 	fprintf(stderr,
 		"flowrec: run %s of cell %s: received %llu, decoded %llu, rejected %llu, "
 		"events written %llu; flows opened %llu, closed %llu; "
-		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
-		"netlink %llu overruns (%llu packets), daemon %llu, store %llu; "
 		"under pressure: untracked %llu, evicted %llu, summarised %llu, "
-		"dropped fail-closed %llu%s\n",
+		"dropped fail-closed %llu; "
+		"dropped: kernel %llu (ring buffer %llu, flow table full %llu), "
+		"netlink %llu overruns (%llu packets), daemon %llu, store %llu%s\n",
 		fa_text_escape(o->run, run, sizeof(run)),
 		fa_text_escape(o->cell, cell, sizeof(cell)), (unsigned long long)h->received,
 		(unsigned long long)h->decoded, (unsigned long long)h->rejected,
 		(unsigned long long)flow_store_events_written(r->setup->store),
 		(unsigned long long)h->flows_opened, (unsigned long long)h->flows_closed,
+		(unsigned long long)h->untracked, (unsigned long long)h->evicted,
+		(unsigned long long)h->aggregated, (unsigned long long)h->fail_closed_drops,
 		(unsigned long long)(h->ring_drops + h->table_full),
 		(unsigned long long)h->ring_drops, (unsigned long long)h->table_full,
 		(unsigned long long)h->nflog_overruns, (unsigned long long)h->nflog_lost,
-		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures,
-		(unsigned long long)h->untracked, (unsigned long long)h->evicted,
-		(unsigned long long)h->aggregated, (unsigned long long)h->fail_closed_drops, tee);
+		(unsigned long long)h->daemon_drops, (unsigned long long)h->store_failures, tee);
 }
 
 static void shutdown_run(struct recorder *r)
