@@ -6,7 +6,9 @@
  * first 40 / 96 / 112 bytes go through again so the accepted paths and the
  * mapping are reached too. Invariants checked: a decoder accepts only its
  * exact size; a mapped event has a known kind, family, direction and a reason
- * code.
+ * code; only a summary counts flows or names a prefix, and it counts at least
+ * one flow behind a prefix of whole bytes; an untracked flow's counts are
+ * deltas.
  */
 #include "decode.h"
 
@@ -18,7 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_event(const struct fa_event *ev)
 {
-	if (ev->kind != FA_EVENT_OPENED && ev->kind != FA_EVENT_CLOSED)
+	if (ev->kind != FA_EVENT_OPENED && ev->kind != FA_EVENT_CLOSED &&
+	    ev->kind != FA_EVENT_UNTRACKED && ev->kind != FA_EVENT_SUMMARY)
+		abort();
+	/* a summary stands for at least one flow, behind a prefix of whole bytes */
+	if (ev->kind == FA_EVENT_SUMMARY &&
+	    (ev->flow_count == 0 || ev->prefix_len > 128 || ev->prefix_len % 8))
+		abort();
+	if (ev->kind != FA_EVENT_SUMMARY && (ev->flow_count || ev->prefix_len || ev->any_port))
+		abort();
+	if (ev->kind == FA_EVENT_UNTRACKED && !ev->counts_are_deltas)
 		abort();
 	if (ev->family != 4 && ev->family != 6)
 		abort();
