@@ -83,7 +83,12 @@ const volatile __u64 evict_protect_ns = FLOW_EVICT_PROTECT_NS;
 #define EVICT_GLANCE 2 /* reported positions looked at before the deferred ones */
 #define CLOCK_DEFERRED 0
 #define CLOCK_REPORTED 1
-#define INSERT_TRIES 2 /* evictions one new flow may cause */
+/*
+ * Evictions one new flow may cause. More than one: the element an eviction
+ * frees goes to this CPU's free list, and another CPU inserting at the same
+ * time (a flood on the other core) may take it first.
+ */
+#define INSERT_TRIES 8
 #define SUMMARY_FINE_SLOTS 4096 /* a power of two */
 #define SUMMARY_COARSE_SLOTS 1024 /* family (4 or 6) x direction x protocol */
 #define SUMMARY_SLOTS (SUMMARY_FINE_SLOTS + SUMMARY_COARSE_SLOTS)
