@@ -10,9 +10,7 @@ include(GNUInstallDirs)
 set(_dist ${PROJECT_SOURCE_DIR}/dist)
 
 install(TARGETS flowrec DESTINATION ${CMAKE_INSTALL_SBINDIR})
-if(TARGET flowq)
-  install(TARGETS flowq DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
+install(TARGETS flowq DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Man pages: the version filled in, gzipped as Debian ships them (-n: no name
 # or time stamp in the header, so the same source gives the same bytes).

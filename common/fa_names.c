@@ -2,7 +2,7 @@
 /* Number-to-name tables; see fa_names.h. */
 #include "fa_names.h"
 
-#include "../bpf/conn_common.h"
+#include "conn_common.h"
 
 #include <stdlib.h>
 #include <string.h>

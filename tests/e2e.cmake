@@ -6,11 +6,7 @@
 # recorders running on the machine do not disturb them.
 
 set(_e2e_dir ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
-if(TARGET flowq)
-  set(_e2e_flowq $<TARGET_FILE:flowq>)
-else()
-  set(_e2e_flowq "")
-endif()
+set(_e2e_flowq $<TARGET_FILE:flowq>)
 
 function(flowaudit_e2e_test name)
   add_test(NAME ${name} COMMAND ${ARGN})

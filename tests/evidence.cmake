@@ -4,9 +4,6 @@
 # damages an input. Real binaries on real files; label integration, and
 # privileged where a test needs root (mounts, other users), which then fails
 # rather than skips under FLOWAUDIT_REQUIRE_BPF=1.
-if(NOT TARGET flowq)
-  return()
-endif()
 set(EV_DIR ${CMAKE_CURRENT_SOURCE_DIR}/evidence)
 
 function(flowaudit_evidence_test name)

@@ -5,12 +5,8 @@ flowaudit_unit_test(test_nflog_frame test_nflog_frame.c)
 
 # Real nftables rules and NFLOG in network namespaces (root), alone and next
 # to the eBPF source. Skips (77) when it cannot run, fails instead under
-# FLOWAUDIT_REQUIRE_BPF=1. flowq is optional (the export is checked when built).
-if(TARGET flowq)
-  set(_nflog_flowq $<TARGET_FILE:flowq>)
-else()
-  set(_nflog_flowq "")
-endif()
+# FLOWAUDIT_REQUIRE_BPF=1. flowq checks the export.
+set(_nflog_flowq $<TARGET_FILE:flowq>)
 add_test(NAME e2e_nflog
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_nflog.sh $<TARGET_FILE:flowrec>
                  "${_nflog_flowq}")

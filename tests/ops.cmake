@@ -3,9 +3,6 @@
 # off the host. Included by tests/CMakeLists.txt. The Debian package on a
 # fresh root is tests/package.cmake.
 set(_ops_dir ${CMAKE_CURRENT_SOURCE_DIR}/ops)
-if(NOT TARGET flowq)
-  return()
-endif()
 
 # man pages, bash completion, example.conf and README exit codes vs --help
 # and the option parsers, both ways.

@@ -3,9 +3,6 @@
 # unit as installed, a replay read by flowq, purge. Root, mounts and the
 # mirror: label privileged, exits 77 (skip) when it cannot run, and fails
 # instead under FLOWAUDIT_REQUIRE_BPF=1. Included by tests/CMakeLists.txt.
-if(NOT TARGET flowq)
-  return()
-endif()
 add_test(NAME package_deb_fresh_root
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ops/test_deb_fresh_root.sh ${CMAKE_BINARY_DIR}
                  ${PROJECT_VERSION} $<TARGET_FILE:make_replay>)

@@ -11,28 +11,21 @@ add_executable(fq_fixture ${FQ_TEST_SRC}/fq_fixture.c)
 target_link_libraries(fq_fixture PRIVATE flowq_fixture)
 
 foreach(t decision json_writer cbor_writer cose filters query_sql merge commands)
-  if(EXISTS ${FQ_TEST_SRC}/test_${t}.c)
-    add_executable(test_q_${t} ${FQ_TEST_SRC}/test_${t}.c)
-    target_link_libraries(test_q_${t} PRIVATE flowq_core flowq_fixture PkgConfig::CMOCKA)
-    add_test(NAME query_${t} COMMAND test_q_${t})
-    set_tests_properties(query_${t} PROPERTIES LABELS "unit")
-  endif()
+  add_executable(test_q_${t} ${FQ_TEST_SRC}/test_${t}.c)
+  target_link_libraries(test_q_${t} PRIVATE flowq_core flowq_fixture PkgConfig::CMOCKA)
+  add_test(NAME query_${t} COMMAND test_q_${t})
+  set_tests_properties(query_${t} PROPERTIES LABELS "unit")
 endforeach()
 
 foreach(s export_decoders filters_cli robustness progress signed_export)
-  if(EXISTS ${FQ_TEST_SRC}/test_${s}.sh)
-    add_test(NAME query_${s}
-             COMMAND bash ${FQ_TEST_SRC}/test_${s}.sh $<TARGET_FILE:flowq> $<TARGET_FILE:fq_fixture>)
-    set_tests_properties(query_${s} PROPERTIES LABELS "integration")
-  endif()
+  add_test(NAME query_${s}
+           COMMAND bash ${FQ_TEST_SRC}/test_${s}.sh $<TARGET_FILE:flowq> $<TARGET_FILE:fq_fixture>)
+  set_tests_properties(query_${s} PROPERTIES LABELS "integration")
 endforeach()
 
-# End to end through the recorder, once flowrec is part of the build.
-if(TARGET flowrec)
-  add_test(NAME query_replay_e2e
-           COMMAND bash ${FQ_TEST_SRC}/test_replay_e2e.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
-  set_tests_properties(query_replay_e2e PROPERTIES LABELS "integration")
-  add_test(NAME query_summaries
-           COMMAND bash ${FQ_TEST_SRC}/test_summaries.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
-  set_tests_properties(query_summaries PROPERTIES LABELS "integration")
-endif()
+# End to end through the recorder.
+foreach(s replay_e2e summaries)
+  add_test(NAME query_${s}
+           COMMAND bash ${FQ_TEST_SRC}/test_${s}.sh $<TARGET_FILE:flowq> $<TARGET_FILE:flowrec>)
+  set_tests_properties(query_${s} PROPERTIES LABELS "integration")
+endforeach()

@@ -7,11 +7,7 @@ add_library(sync_probe MODULE reliability/sync_probe.c)
 target_link_libraries(sync_probe PRIVATE PkgConfig::SQLITE3 ${CMAKE_DL_LIBS})
 set_target_properties(sync_probe PROPERTIES PREFIX "")
 
-if(TARGET flowq)
-  set(REL_FLOWQ $<TARGET_FILE:flowq>)
-else()
-  set(REL_FLOWQ "")
-endif()
+set(REL_FLOWQ $<TARGET_FILE:flowq>)
 set(REL_DIR ${CMAKE_CURRENT_SOURCE_DIR}/reliability)
 
 add_test(NAME reliability_crash_sigkill
