@@ -20,6 +20,7 @@
 #include "fa_addr.h"
 #include "fa_exit.h"
 #include "fa_names.h"
+#include "fa_text.h"
 #include "out.h"
 #include "writer.h"
 
@@ -182,6 +183,19 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 			g.packets = col_total(st[i], FQ_SU_PACKETS_HI);
 			g.bytes = col_total(st[i], FQ_SU_BYTES_HI);
 			g.summarized = col_u(st[i], FQ_SU_SUMMARIZED);
+			if (sqlite3_column_type(st[i], FQ_SU_BAD_DECISION) != SQLITE_NULL) {
+				char shown[64];
+				fa_text_escape((const char *)sqlite3_column_text(
+						       st[i], FQ_SU_BAD_DECISION),
+					       shown, sizeof(shown));
+				snprintf(err, errlen,
+					 "%s: a decision holds decision '%s', not allow or deny; "
+					 "refusing to count a value outside its enum (see flowq "
+					 "verify)",
+					 dbs->paths[i], shown);
+				rc = -FA_EXIT_DB;
+				break;
+			}
 			if (groups_add(gs, &g)) {
 				snprintf(err, errlen, "out of memory");
 				rc = -FA_EXIT_INTERNAL;

@@ -61,20 +61,35 @@
 #define SUM_VALID(x) "CASE WHEN typeof(" x ") = 'integer' AND " x " >= 0 THEN " x " END"
 #define SUM_BAD(x) "NOT (" x " IS NULL OR (typeof(" x ") = 'integer' AND " x " >= 0))"
 /*
+ * A stored decision outside its enum, as text ("NULL" for a NULL), else NULL:
+ * the summary counts denials, so it fails on such a row as the export does
+ * rather than count it as allowed.
+ */
+#define BAD_DECISION                                                                               \
+	"CASE WHEN typeof(e.decision) = 'text' AND e.decision IN ('allow', 'deny') THEN NULL"      \
+	" ELSE coalesce(CAST(e.decision AS TEXT), 'NULL') END"
+/*
  * n is the flows a decision stands for (one, or a summary's flow_count), s
  * whether it is a summary; prefix groups a summary's destination apart (its
- * prefix_len for destinations, NULL for protocols).
+ * prefix_len for destinations, NULL for protocols); bad is BAD_DECISION.
  */
 #define SUM_HEAD(key, family, prefix)                                                              \
 	"SELECT k, fam, sum(n), sum(deny * n), sum(p >> 32), sum(p & 4294967295), sum(p_bad),"     \
-	" sum(b >> 32), sum(b & 4294967295), sum(b_bad), pl, sum(s * n) FROM (SELECT k, fam,"      \
-	" deny, n, s, pl, " SUM_VALID("p0") " AS p, " SUM_BAD("p0") " AS p_bad, " SUM_VALID(       \
-		"b0") " AS b,"                                                                     \
-		      " " SUM_BAD("b0") " AS b_bad FROM (SELECT " key " AS k, " family " AS fam,"  \
-					" e.decision = 'deny' AS deny, coalesce(e.flow_count, 1)"  \
-					" AS n, e.flow_count IS NOT NULL AS s, " prefix            \
-					" AS pl, " PACKETS_EXPR " AS p0, " BYTES_EXPR              \
-					" AS b0" EVENTS_FROM
+	" sum(b >> 32), sum(b & 4294967295), sum(b_bad), pl, sum(s * n), max(bad) FROM (SELECT"    \
+	" k, fam, deny, n, s, pl, bad, " SUM_VALID("p0") " AS p, " SUM_BAD(                        \
+		"p0") " AS p_bad, " SUM_VALID("b0") " AS b,"                                       \
+						    " " SUM_BAD(                                   \
+							    "b0") " AS b_bad FROM (SELECT " key    \
+								  " AS k, " family                 \
+								  " AS fam, e.decision = 'deny' "  \
+								  "AS deny,"                       \
+								  " coalesce(e.flow_count, 1) AS " \
+								  "n, e.flow_count IS NOT"         \
+								  " NULL AS s, " prefix            \
+								  " AS pl, " BAD_DECISION          \
+								  " AS bad, " PACKETS_EXPR         \
+								  " AS p0, " BYTES_EXPR            \
+								  " AS b0" EVENTS_FROM
 #define SUM_TAIL ")) GROUP BY k, fam, pl"
 
 struct clause {

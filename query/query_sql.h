@@ -155,6 +155,7 @@ enum {
 	FQ_SU_BYTES_BAD,
 	FQ_SU_PREFIX_LEN, /* dst: a summary's prefix length, else NULL; proto: NULL */
 	FQ_SU_SUMMARIZED, /* of the flows, those known only from summaries */
+	FQ_SU_BAD_DECISION, /* a stored decision outside allow/deny in the group, else NULL */
 };
 
 /* The filters each kind understands (fq_filter_bit mask). */

@@ -3,7 +3,8 @@
 # Stored values fail closed: a database edited to hold decision='maybe' or
 # direction='sideways' exported allow/egress and verify said ok. Now export
 # fails (exit 3, one line naming the value, no --output file left) and verify
-# reports the rows (check "enums", exit 1).
+# reports the rows (check "enums", exit 1). summary, which counts denials,
+# fails as export does rather than count 'maybe' as allowed.
 # Usage: test_enums_fail_closed.sh FLOWREC FLOWQ
 . "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
@@ -39,6 +40,18 @@ for case in maybe:decision:"'maybe'" sideways:direction:"'sideways'" blob:decisi
 	"$FLOWQ" verify --db "$TMP/$name.db" --format ndjson >"$TMP/v"
 	check_eq "$name: verify exit" 1 $?
 	check_eq "$name: verify names the check" "problem" "$(jq -r 'select(.check=="enums") | .status' "$TMP/v")"
+done
+for case in maybe:"'maybe'" blob:"'deny'"; do
+	IFS=: read -r name shown <<<"$case"
+	"$FLOWQ" summary --db "$TMP/$name.db" --format ndjson >"$TMP/out" 2>"$TMP/err"
+	check_eq "$name: summary fails" 3 $?
+	check_eq "$name: summary says it in one line" 1 "$(wc -l <"$TMP/err")"
+	grep -q "holds decision $shown, not allow or deny; refusing to count a value outside its enum" "$TMP/err" ||
+		fail "$name: summary message: $(cat "$TMP/err")"
+	check_eq "$name: summary writes no report" 0 "$(wc -c <"$TMP/out")"
+	# The row filtered out, the rest summarises.
+	"$FLOWQ" summary --db "$TMP/$name.db" --decision allow --format ndjson >/dev/null ||
+		fail "$name: summary of the other rows"
 done
 jq -r 'select(.check=="enums") | .detail' "$TMP/v" | grep -q "1 rows hold a value outside its enum; first: flow_events event_id" ||
 	fail "verify detail: $(cat "$TMP/v")"
