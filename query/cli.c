@@ -2,6 +2,7 @@
 /* Option parsing shared by all sub-commands; see cli.h. */
 #include "cli.h"
 
+#include "commands.h"
 #include "cose.h"
 #include "dbset.h"
 #include "fa_exit.h"
@@ -127,7 +128,7 @@ int fq_cli_parse(const struct fq_command *cmd, int argc, char **argv, struct fq_
 		switch (c) {
 		case 'h':
 		case OPT_HELP:
-			fputs(cmd->help, stdout);
+			fq_help_print(cmd, stdout);
 			return -1;
 		case OPT_DB:
 			if (cmd->takes_file) {

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define FQ_MAX_DB 64
 
@@ -21,7 +22,8 @@ struct fq_cli;
 struct fq_command {
 	const char *name;
 	int (*run)(const struct fq_cli *cli); /* returns an fa_exit code */
-	const char *help; /* the full --help text */
+	const char *help; /* the --help text up to its generated sections (help.c) */
+	void (*help_section)(FILE *f); /* a generated section of --help, or NULL */
 	unsigned filters; /* fq_filter_bit mask accepted */
 	unsigned formats; /* 1 << enum fq_format accepted */
 	bool export_options; /* --output and --digest accepted */

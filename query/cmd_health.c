@@ -1,72 +1,51 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * flowq health: per run, its last health row (the final one when the run
- * ended, else the latest tick) and a verdict. "lost" when anything was lost:
- * ring_drops + table_full + nflog_lost + daemon_drops + store_failures +
- * rejected + frag_unmatched > 0 (or nflog_overruns > 0 when the lost packets
- * are unknown), or received != decoded + rejected. Else "degraded" when
- * nothing was lost but the kernel was under pressure: some flows were
- * recorded without their own exact row (untracked, or aggregated into
- * summaries), ended early (evicted) or had their packets dropped
- * (fail_closed_drops). Else "folded" when repeated opens were folded into
- * their flows without a decision of their own (information: the export holds
- * one decision for them), else "ok". "no_health" when the run has no row.
+ * ended, else the latest tick) and a verdict. The counters, their order and
+ * what each weighs in the verdict come from the one list, common/fa_health.h:
+ *
+ *   lost      the sum of the LOST counters, plus the OVERRUN counter
+ *             (nflog_overruns) when nflog_lost, which measures what overruns
+ *             lost, is 0: an overrun loses at least one packet;
+ *   "lost"     when lost > 0, or received != decoded + rejected;
+ *   "degraded" else, when a DEGRADED counter is not 0: nothing was lost, but
+ *              the kernel was under pressure (flows untracked, summarised,
+ *              evicted, or their packets dropped by --fail-closed);
+ *   "folded"   else, when a FOLDED counter is not 0: repeated opens were
+ *              folded into their flows without a decision of their own (the
+ *              export holds one decision for them);
+ *   "ok"       else; "no_health" when the run has no health row.
+ *
  * Sums saturate: hand-edited counters cannot wrap to "ok".
  */
 #include "commands.h"
 
+#include "fa_health.h"
 #include "fa_time.h"
 #include "stream.h"
 
-static const char *const health_keys[] = {
-	"cell_id",
-	"run_id",
-	"at",
-	"is_final",
-	"received",
-	"decoded",
-	"rejected",
-	"events_written",
-	"ring_drops",
-	"table_full",
-	"nflog_overruns",
-	"store_failures",
-	"flows_opened",
-	"flows_closed",
-	"duplicate_opens",
-	"orphan_closes",
-	"commits",
-	"slowest_commit_us",
-	"nflog_lost",
-	"nflog_nonconforming",
-	"daemon_drops",
-	"frag_unmatched",
-	"folded_opens",
-	"tee_failures",
-	"untracked",
-	"evicted",
-	"aggregated",
-	"fail_closed_drops",
-	"deferred_opens",
-	"promoted",
-	"ring_deferred",
-	"kernel_packets",
-	"lost",
-	"verdict",
+/* The record: cell_id, run_id, at, is_final, every counter, lost, verdict. */
+enum {
+	KEY_CELL,
+	KEY_RUN,
+	KEY_AT,
+	KEY_IS_FINAL,
+	KEY_COUNTERS,
+	KEY_LOST = KEY_COUNTERS + FA_HEALTH_COUNT,
+	KEY_VERDICT,
+	HEALTH_NKEYS,
 };
 
-#define HEALTH_NKEYS (sizeof(health_keys) / sizeof(health_keys[0]))
-
-/* cell, run, at, received .. store_failures, daemon_drops, frag_unmatched,
- * folded_opens, untracked, evicted, aggregated, fail_closed_drops, lost, verdict */
-static const uint8_t health_table_cols[] = {0,	1,  2,	4,  5,	6,  7,	8,  9,	10,
-					    11, 20, 21, 22, 24, 25, 26, 27, 32, 33};
-
-static const struct fq_schema health_schema = {
-	.n = HEALTH_NKEYS,
-	.keys = health_keys,
-	.table_cols = health_table_cols,
-	.table_n = sizeof(health_table_cols),
+static const char *const health_keys[HEALTH_NKEYS] = {
+	[KEY_CELL] = "cell_id",
+	[KEY_RUN] = "run_id",
+	[KEY_AT] = "at",
+	[KEY_IS_FINAL] = "is_final",
+#define HEALTH_KEY(name, ...) [KEY_COUNTERS + FA_HC_##name] = #name,
+	FA_HEALTH_COUNTERS(HEALTH_KEY)
+#undef HEALTH_KEY
+		[KEY_LOST] = "lost",
+	[KEY_VERDICT] = "verdict",
 };
 
 struct health_scratch {
@@ -79,61 +58,99 @@ static uint64_t col_u(sqlite3_stmt *st, int col)
 	return v < 0 ? 0 : (uint64_t)v;
 }
 
+static uint64_t counter(sqlite3_stmt *st, enum fa_health_counter c)
+{
+	return col_u(st, FQ_HE_COUNTERS + (int)c);
+}
+
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
 	uint64_t s;
 	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
 }
 
+/* Fill v[KEY_LOST] and v[KEY_VERDICT] from the row's counters. */
+static void judge(sqlite3_stmt *st, struct fq_value *v)
+{
+	uint64_t lost = 0, overruns = 0;
+	bool degraded = false, folded = false;
+	for (int c = 0; c < FA_HEALTH_COUNT; c++) {
+		uint64_t n = counter(st, (enum fa_health_counter)c);
+		switch (fa_health_list[c].verdict) {
+		case FA_HEALTH_LOST:
+			lost = add_sat(lost, n);
+			break;
+		case FA_HEALTH_OVERRUN:
+			overruns = add_sat(overruns, n);
+			break;
+		case FA_HEALTH_DEGRADED:
+			degraded = degraded || n > 0;
+			break;
+		case FA_HEALTH_FOLDED:
+			folded = folded || n > 0;
+			break;
+		case FA_HEALTH_INFO:
+			break;
+		}
+	}
+	if (counter(st, FA_HC_nflog_lost) == 0)
+		lost = add_sat(lost, overruns);
+	uint64_t accounted, received = counter(st, FA_HC_received);
+	bool unbalanced = __builtin_add_overflow(counter(st, FA_HC_decoded),
+						 counter(st, FA_HC_rejected), &accounted) ||
+			  received != accounted;
+	v[KEY_LOST] = fq_v_uint(lost);
+	v[KEY_VERDICT] = fq_v_text(lost || unbalanced ? "lost"
+				   : degraded	      ? "degraded"
+				   : folded	      ? "folded"
+						      : "ok");
+}
+
 static int health_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *v)
 {
 	(void)db;
 	struct health_scratch *s = ctx;
-	v[0] = fq_col_value(st, FQ_HE_CELL_ID);
-	v[1] = fq_col_value(st, FQ_HE_RUN_ID);
+	v[KEY_CELL] = fq_col_value(st, FQ_HE_CELL_ID);
+	v[KEY_RUN] = fq_col_value(st, FQ_HE_RUN_ID);
 	if (sqlite3_column_type(st, FQ_HE_AT) == SQLITE_NULL) {
-		for (size_t i = 2; i < HEALTH_NKEYS - 1; i++)
+		for (int i = KEY_AT; i < KEY_VERDICT; i++)
 			v[i] = fq_v_null();
-		v[HEALTH_NKEYS - 1] = fq_v_text("no_health");
+		v[KEY_VERDICT] = fq_v_text("no_health");
 		return 0;
 	}
-	v[2] = fq_v_text(
+	v[KEY_AT] = fq_v_text(
 		fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_HE_AT), s->at, sizeof(s->at)));
-	v[3] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
-	for (int c = FQ_HE_RECEIVED; c <= FQ_HE_KERNEL_PACKETS; c++)
-		v[c - FQ_HE_RECEIVED + 4] = fq_col_value(st, c);
-	uint64_t received = col_u(st, FQ_HE_RECEIVED), decoded = col_u(st, FQ_HE_DECODED);
-	uint64_t rejected = col_u(st, FQ_HE_REJECTED);
-	/* An overrun loses packets; their number comes from the sequence gaps
-	 * (nflog_lost) when known, else it counts as at least one. */
-	uint64_t nflog = col_u(st, FQ_HE_NFLOG_LOST);
-	if (nflog == 0 && col_u(st, FQ_HE_NFLOG_OVERRUNS) > 0)
-		nflog = col_u(st, FQ_HE_NFLOG_OVERRUNS);
-	uint64_t lost =
-		add_sat(add_sat(add_sat(col_u(st, FQ_HE_RING_DROPS), col_u(st, FQ_HE_TABLE_FULL)),
-				add_sat(nflog, col_u(st, FQ_HE_DAEMON_DROPS))),
-			add_sat(add_sat(col_u(st, FQ_HE_STORE_FAILURES), rejected),
-				col_u(st, FQ_HE_FRAG_UNMATCHED)));
-	uint64_t accounted;
-	bool unbalanced =
-		__builtin_add_overflow(decoded, rejected, &accounted) || received != accounted;
-	bool pressure = col_u(st, FQ_HE_UNTRACKED) || col_u(st, FQ_HE_EVICTED) ||
-			col_u(st, FQ_HE_AGGREGATED) || col_u(st, FQ_HE_FAIL_CLOSED_DROPS);
-	v[HEALTH_NKEYS - 2] = fq_v_uint(lost);
-	v[HEALTH_NKEYS - 1] = fq_v_text(lost || unbalanced		    ? "lost"
-					: pressure			    ? "degraded"
-					: col_u(st, FQ_HE_FOLDED_OPENS) > 0 ? "folded"
-									    : "ok");
+	v[KEY_IS_FINAL] = fq_v_bool(sqlite3_column_int(st, FQ_HE_IS_FINAL) != 0);
+	for (int c = 0; c < FA_HEALTH_COUNT; c++)
+		v[KEY_COUNTERS + c] = fq_col_value(st, FQ_HE_COUNTERS + c);
+	judge(st, v);
 	return 0;
 }
 
 int fq_cmd_health(const struct fq_cli *cli)
 {
+	/* The table: cell, run, at, the counters the list marks, lost, verdict. */
+	uint8_t cols[HEALTH_NKEYS];
+	size_t ncols = 0;
+	cols[ncols++] = KEY_CELL;
+	cols[ncols++] = KEY_RUN;
+	cols[ncols++] = KEY_AT;
+	for (int c = 0; c < FA_HEALTH_COUNT; c++)
+		if (fa_health_list[c].table)
+			cols[ncols++] = (uint8_t)(KEY_COUNTERS + c);
+	cols[ncols++] = KEY_LOST;
+	cols[ncols++] = KEY_VERDICT;
+	const struct fq_schema schema = {
+		.n = HEALTH_NKEYS,
+		.keys = health_keys,
+		.table_cols = cols,
+		.table_n = ncols,
+	};
 	struct health_scratch scratch;
 	const struct fq_stream_spec spec = {
 		.kind = FQ_Q_HEALTH,
 		.key_col = FQ_HE_STARTED_AT,
-		.schema = &health_schema,
+		.schema = &schema,
 		.row = health_row,
 		.ctx = &scratch,
 	};

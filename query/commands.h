@@ -18,8 +18,12 @@ int fq_cmd_verify_export(const struct fq_cli *cli);
 
 /* The sub-command table, terminated by a NULL name. */
 extern const struct fq_command fq_commands[];
-/* The top-level --help text. */
-extern const char fq_help_main[];
+/* Print the top-level --help. */
+void fq_help_print_main(FILE *f);
+/* Print cmd's --help. */
+void fq_help_print(const struct fq_command *cmd, FILE *f);
+/* flowq health --help's COUNTERS section, from the health counter list. */
+void fq_help_health_counters(FILE *f);
 /* Run flowq with argv (argv[0] is the program). Returns the process exit code. */
 int fq_main(int argc, char **argv);
 

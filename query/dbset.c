@@ -4,6 +4,7 @@
 
 #include "fa_db.h"
 #include "fa_exit.h"
+#include "fa_health.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,7 +37,9 @@ int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_
  * rows written before them. flowq never changes a database, so it reads an
  * older one through TEMP views of the same names (temp is searched before
  * main) that add these columns: every query is written once, for the
- * current schema.
+ * current schema. The health table's come from the counter list
+ * (fa_health.h): a counter added by a later migration reads 0, as nothing
+ * counted it.
  */
 static const struct {
 	int version; /* the migration that added the columns */
@@ -44,16 +47,48 @@ static const struct {
 	const char *columns;
 } added_columns[] = {
 	{2, "flow_events", "1 AS opens_flow"},
-	{2, "health", "0 AS folded_opens, 0 AS tee_failures"},
 	{2, "runs", "NULL AS boot_id"},
 	{3, "flows", "NULL AS icmp_type, NULL AS icmp_code, NULL AS icmp_id, 0 AS midstream"},
-	{3, "health", "0 AS frag_unmatched"},
 	{4, "flow_events", "NULL AS flow_count, NULL AS prefix_len"},
 	{4, "flows", "NULL AS flow_count, NULL AS prefix_len, 0 AS untracked"},
-	{4, "health",
-	 "0 AS untracked, 0 AS evicted, 0 AS aggregated, 0 AS fail_closed_drops,"
-	 " 0 AS deferred_opens, 0 AS promoted, 0 AS ring_deferred, 0 AS kernel_packets"},
 };
+
+/* Append ", COLUMNS" to sql[*n..] (bounded by size); false when it did not fit. */
+static bool append_columns(char *sql, size_t size, size_t *n, const char *columns)
+{
+	int w = snprintf(sql + *n, size - *n, ", %s", columns);
+	if (w < 0 || (size_t)w >= size - *n)
+		return false;
+	*n += (size_t)w;
+	return true;
+}
+
+/* The compat view's SELECT for table in a database of schema version; false: too long. */
+static bool compat_view_sql(const char *table, long long version, char *sql, size_t size, bool *any)
+{
+	size_t n = (size_t)snprintf(sql, size, "CREATE TEMP VIEW %s AS SELECT *", table);
+	*any = false;
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		if (added_columns[i].version <= version || strcmp(added_columns[i].table, table))
+			continue;
+		if (!append_columns(sql, size, &n, added_columns[i].columns))
+			return false;
+		*any = true;
+	}
+	if (strcmp(table, "health") == 0) {
+		for (int c = 0; c < FA_HEALTH_COUNT; c++) {
+			char column[64];
+			if (fa_health_list[c].migration <= version)
+				continue;
+			snprintf(column, sizeof(column), "0 AS %s", fa_health_list[c].name);
+			if (!append_columns(sql, size, &n, column))
+				return false;
+			*any = true;
+		}
+	}
+	int w = snprintf(sql + n, size - n, " FROM main.%s", table);
+	return w >= 0 && (size_t)w < size - n;
+}
 
 static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
@@ -65,20 +100,15 @@ static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t err
 	}
 	static const char *const tables[] = {"runs", "flow_events", "flows", "rejects", "health"};
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		char sql[512];
-		int n = snprintf(sql, sizeof(sql), "CREATE TEMP VIEW %s AS SELECT *", tables[t]);
-		bool any = false;
-		for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
-			if (added_columns[i].version <= version ||
-			    strcmp(added_columns[i].table, tables[t]) != 0)
-				continue;
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s",
-				      added_columns[i].columns);
-			any = true;
+		char sql[2048];
+		bool any;
+		if (!compat_view_sql(tables[t], version, sql, sizeof(sql), &any)) {
+			snprintf(err, errlen, "internal error: the view of %s is too long",
+				 tables[t]);
+			return -FA_EXIT_INTERNAL;
 		}
 		if (!any)
 			continue;
-		snprintf(sql + n, sizeof(sql) - (size_t)n, " FROM main.%s", tables[t]);
 		char *msg = NULL;
 		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: reading schema version %lld: %s", path, version,

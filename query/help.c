@@ -7,6 +7,9 @@
 #include "commands.h"
 
 #include "fa_exit.h"
+#include "fa_health.h"
+
+#include <stdio.h>
 
 #define EXIT_CODES                                                                                 \
 	"EXIT STATUS\n"                                                                            \
@@ -41,7 +44,7 @@
 	"                   T is RFC 3339 (2026-05-06T12:00:00Z, fraction and offset\n"            \
 	"                   allowed) or relative to now: 500ms, 30s, 15m, 2h, 7d.\n"
 
-const char fq_help_main[] =
+static const char help_main[] =
 	"NAME\n"
 	"  flowq - query flowaudit databases and export NetworkFlowDecision records\n"
 	"\n"
@@ -83,7 +86,7 @@ const char fq_help_main[] =
 	"\n"
 	"OUTPUT\n"
 	"  Without --format: table when standard output is a terminal, else ndjson.\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_export[] =
 	"NAME\n"
@@ -156,7 +159,7 @@ static const char help_export[] =
 	"                   ebpf_tc_untracked, ebpf_flow_summary\n"
 	"  --limit N        at most N records in all\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_runs[] =
 	"NAME\n"
@@ -182,7 +185,7 @@ static const char help_runs[] =
 	"  --since T        started at or after T\n"
 	"  --until T        started before T\n" TIME_FORMS "  --limit N        at most N runs\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_flows[] =
 	"NAME\n"
@@ -220,7 +223,7 @@ static const char help_flows[] =
 	"  --direction D    egress or ingress\n"
 	"  --limit N        at most N rows\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_summary[] =
 	"NAME\n"
@@ -246,7 +249,7 @@ static const char help_summary[] =
 	"  filters          --cell --run --since --until --dst --port --proto --decision\n"
 	"                   --direction --reason, as for flowq export\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_health[] =
 	"NAME\n"
@@ -258,35 +261,20 @@ static const char help_health[] =
 	"\n"
 	"DESCRIPTION\n"
 	"  One record per run from its last health row (the final row written when the\n"
-	"  run ended, else the latest periodic one): received, decoded, rejected,\n"
-	"  events_written, ring_drops, table_full, nflog_overruns, store_failures,\n"
-	"  flows_opened, flows_closed, duplicate_opens, orphan_closes, commits,\n"
-	"  slowest_commit_us, nflog_lost (packets lost, from netlink sequence gaps),\n"
-	"  nflog_nonconforming (kept, prefix off convention), daemon_drops,\n"
-	"  frag_unmatched (later IP fragments whose first fragment's flow was not\n"
-	"  known), folded_opens (of duplicate_opens, the repeated opens with their\n"
-	"  flow's verdict, folded into the flow without a decision of their own),\n"
-	"  tee_failures (frames missing from the recorder's tee file), the kernel\n"
-	"  under pressure (untracked: flows its table could not hold; evicted: flows\n"
-	"  ended early to make room; aggregated: flows recorded only in a summary;\n"
-	"  fail_closed_drops: packets dropped by flowrec's fail-closed option;\n"
-	"  deferred_opens, promoted, ring_deferred: records that came later, nothing\n"
-	"  lost), kernel_packets (IP packets the tc program saw), lost (ring_drops +\n"
-	"  table_full + nflog_lost + daemon_drops + store_failures + rejected +\n"
-	"  frag_unmatched; an overrun with unknown loss counts) and\n"
-	"  verdict: \"lost\" when lost > 0 or received != decoded + rejected; else\n"
-	"  \"degraded\" when untracked, evicted, aggregated or fail_closed_drops is\n"
-	"  not 0 (nothing lost, but flows recorded without a row and counters of\n"
-	"  their own, ended early, or dropped); else \"folded\" when folded_opens > 0\n"
-	"  (nothing lost, but some opens have no decision of their own); else \"ok\";\n"
-	"  \"no_health\" when the run has no health row (all counters null).\n"
-	"  duplicate_opens counts every open of a flow already open: a v1 record or\n"
-	"  an open with another verdict is a decision of its own, the rest fold.\n"
+	"  run ended, else the latest periodic one): cell_id, run_id, at, is_final,\n"
+	"  every counter below, lost and verdict. lost is the sum of the counters\n"
+	"  marked [lost] (an overrun with unknown loss counts). verdict: \"lost\" when\n"
+	"  lost > 0 or received != decoded + rejected; else \"degraded\" when a counter\n"
+	"  marked [degraded] is not 0 (nothing lost, but flows recorded without a row\n"
+	"  and counters of their own, ended early, or dropped); else \"folded\" when\n"
+	"  one marked [folded] is not 0 (nothing lost, but some opens have no decision\n"
+	"  of their own); else \"ok\"; \"no_health\" when the run has no health row\n"
+	"  (all counters null).\n"
 	"\n"
 	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
 	"  --cell ID, --run ID, --since T, --until T (run start), --limit N\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_verify[] =
 	"NAME\n"
@@ -308,7 +296,7 @@ static const char help_verify[] =
 	"\n"
 	"OPTIONS\n" DB_OPTION "  --format F       table, json or ndjson\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 static const char help_verify_export[] =
 	"NAME\n"
@@ -335,25 +323,81 @@ static const char help_verify_export[] =
 	"                   is refused (exit 12): verifying needs no secret; extract\n"
 	"                   the public key with openssl pkey -in KEY.pem -pubout\n"
 	"  -h, --help       this text\n"
-	"\n" EXIT_CODES;
+	"\n";
 
 #define LISTING_FORMATS                                                                            \
 	(FQ_FMT_BIT(FQ_FMT_TABLE) | FQ_FMT_BIT(FQ_FMT_JSON) | FQ_FMT_BIT(FQ_FMT_NDJSON))
 #define RUN_FILTERS (FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_LIMIT)
 
 const struct fq_command fq_commands[] = {
-	{"runs", fq_cmd_runs, help_runs, RUN_FILTERS, LISTING_FORMATS, false, false, false},
-	{"export", fq_cmd_export, help_export, FQ_F_ALL,
+	{"runs", fq_cmd_runs, help_runs, NULL, RUN_FILTERS, LISTING_FORMATS, false, false, false},
+	{"export", fq_cmd_export, help_export, NULL, FQ_F_ALL,
 	 LISTING_FORMATS | FQ_FMT_BIT(FQ_FMT_CBOR_SEQ) | FQ_FMT_BIT(FQ_FMT_CBOR) |
 		 FQ_FMT_BIT(FQ_FMT_COSE_SIGN1),
 	 true, true, false},
-	{"flows", fq_cmd_flows, help_flows,
+	{"flows", fq_cmd_flows, help_flows, NULL,
 	 FQ_F_CELL | FQ_F_RUN | FQ_F_SINCE | FQ_F_UNTIL | FQ_F_DST | FQ_F_PORT | FQ_F_PROTO |
 		 FQ_F_DIRECTION | FQ_F_LIMIT,
 	 LISTING_FORMATS, false, false, false},
-	{"summary", fq_cmd_summary, help_summary, FQ_F_ALL, LISTING_FORMATS, false, false, false},
-	{"health", fq_cmd_health, help_health, RUN_FILTERS, LISTING_FORMATS, false, false, false},
-	{"verify", fq_cmd_verify, help_verify, 0, LISTING_FORMATS, false, false, false},
-	{"verify-export", fq_cmd_verify_export, help_verify_export, 0, 0, false, false, true},
-	{NULL, NULL, NULL, 0, 0, false, false, false},
+	{"summary", fq_cmd_summary, help_summary, NULL, FQ_F_ALL, LISTING_FORMATS, false, false,
+	 false},
+	{"health", fq_cmd_health, help_health, fq_help_health_counters, RUN_FILTERS,
+	 LISTING_FORMATS, false, false, false},
+	{"verify", fq_cmd_verify, help_verify, NULL, 0, LISTING_FORMATS, false, false, false},
+	{"verify-export", fq_cmd_verify_export, help_verify_export, NULL, 0, 0, false, false, true},
+	{NULL, NULL, NULL, NULL, 0, 0, false, false, false},
 };
+
+/* Print text word-wrapped to width columns, every line indented by indent spaces. */
+static void wrap(FILE *f, int indent, const char *text, int width)
+{
+	const char *p = text;
+	while (*p) {
+		int room = width - indent, len = 0, last_space = -1;
+		while (p[len] && (len < room || last_space < 0)) {
+			if (p[len] == ' ')
+				last_space = len;
+			len++;
+		}
+		if (p[len] && last_space >= 0)
+			len = last_space;
+		fprintf(f, "%*s%.*s\n", indent, "", len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+void fq_help_health_counters(FILE *f)
+{
+	static const char *const weighs[] = {
+		[FA_HEALTH_INFO] = "",
+		[FA_HEALTH_LOST] = " [lost]",
+		[FA_HEALTH_OVERRUN] = " [lost when nflog_lost is 0]",
+		[FA_HEALTH_DEGRADED] = " [degraded]",
+		[FA_HEALTH_FOLDED] = " [folded]",
+	};
+	fputs("COUNTERS\n", f);
+	for (int c = 0; c < FA_HEALTH_COUNT; c++) {
+		const struct fa_health_info *h = &fa_health_list[c];
+		char line[512];
+		snprintf(line, sizeof(line), "%s%s", h->help, weighs[h->verdict]);
+		fprintf(f, "  %s\n", h->name);
+		wrap(f, 6, line, 80);
+	}
+	fputc('\n', f);
+}
+
+void fq_help_print_main(FILE *f)
+{
+	fputs(help_main, f);
+	fputs(EXIT_CODES, f);
+}
+
+void fq_help_print(const struct fq_command *cmd, FILE *f)
+{
+	fputs(cmd->help, f);
+	if (cmd->help_section)
+		cmd->help_section(f);
+	fputs(EXIT_CODES, f);
+}

@@ -21,7 +21,7 @@ int fq_main(int argc, char **argv)
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-		fputs(fq_help_main, stdout);
+		fq_help_print_main(stdout);
 		return FA_EXIT_OK;
 	}
 	if (strcmp(name, "--version") == 0) {

@@ -10,6 +10,8 @@
  */
 #include "query_sql.h"
 
+#include "fa_health.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +94,12 @@
 								  " AS b0" EVENTS_FROM
 #define SUM_TAIL ")) GROUP BY k, fam, pl"
 
+/* A run's health row: every counter (fa_health.h), in the list's order (FQ_HE_COUNTERS). */
+#define HEALTH_COLUMN(name, ...) ", h." #name
+#define HEALTH_SELECT                                                                              \
+	"SELECT r.cell_id, r.run_id, r.started_at, h.at, h.is_final" FA_HEALTH_COUNTERS(           \
+		HEALTH_COLUMN)
+
 struct clause {
 	unsigned bit;
 	const char *sql;
@@ -165,17 +173,9 @@ static const struct {
 		       " (SELECT count(*) FROM rejects WHERE run_pk = r.run_pk)"
 		       " FROM runs AS r",
 		       " ORDER BY r.started_at, r.run_pk", run_clauses, true},
-	[FQ_Q_HEALTH] = {"SELECT r.cell_id, r.run_id, r.started_at, h.at, h.is_final, h.received,"
-			 " h.decoded, h.rejected, h.events_written, h.ring_drops, h.table_full,"
-			 " h.nflog_overruns, h.store_failures, h.flows_opened, h.flows_closed,"
-			 " h.duplicate_opens, h.orphan_closes, h.commits, h.slowest_commit_us,"
-			 " h.nflog_lost, h.nflog_nonconforming, h.daemon_drops, h.frag_unmatched,"
-			 " h.folded_opens, h.tee_failures, h.untracked, h.evicted, h.aggregated,"
-			 " h.fail_closed_drops, h.deferred_opens, h.promoted, h.ring_deferred,"
-			 " h.kernel_packets"
-			 " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
-			 " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
-			 " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
+	[FQ_Q_HEALTH] = {HEALTH_SELECT " FROM runs AS r LEFT JOIN health AS h ON h.health_id ="
+				       " (SELECT health_id FROM health WHERE run_pk = r.run_pk"
+				       " ORDER BY is_final DESC, at DESC, health_id DESC LIMIT 1)",
 			 " ORDER BY r.started_at, r.run_pk", run_clauses, true},
 	[FQ_Q_SUM_DST] = {SUM_HEAD("e.dst_addr", "e.family", "e.prefix_len"), SUM_TAIL,
 			  event_clauses, false},

@@ -96,6 +96,16 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/*
+ * The health INSERT: every health counter (fa_health.h) is a column and a
+ * named parameter of its name.
+ */
+#define HEALTH_COLUMN(name, ...) ", " #name
+#define HEALTH_PARAM(name, ...) ", :" #name
+#define HEALTH_INSERT_SQL                                                                          \
+	"INSERT INTO health (run_pk, at, is_final" FA_HEALTH_COUNTERS(                             \
+		HEALTH_COLUMN) ") VALUES (:run_pk, :at, :is_final" FA_HEALTH_COUNTERS(HEALTH_PARAM) ")"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -123,17 +133,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" orig_bytes = ?7, resp_packets = ?8, resp_bytes = ?9 WHERE flow_id = ?1",
 	[ST_INSERT_REJECT] = "INSERT INTO rejects (run_pk, source, reason, raw, received_at)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_INSERT_HEALTH] =
-		"INSERT INTO health (run_pk, at, is_final, received, decoded, rejected,"
-		" events_written, flows_opened, flows_closed, duplicate_opens, orphan_closes,"
-		" ring_drops, table_full, nflog_overruns, store_failures, commits, "
-		"slowest_commit_us,"
-		" nflog_lost, nflog_nonconforming, daemon_drops, frag_unmatched, folded_opens,"
-		" tee_failures, untracked, evicted, aggregated, fail_closed_drops, deferred_opens,"
-		" promoted, ring_deferred, kernel_packets)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+	[ST_INSERT_HEALTH] = HEALTH_INSERT_SQL,
 	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = ?2, boot_offset_ns = ?3,"
 				" host = ?4, boot_id = ?5 WHERE run_pk = ?1",
 };
@@ -582,29 +582,21 @@ static int apply_reject(struct flow_store *st, const struct store_op *op)
 	return step_reset(s);
 }
 
+/* The row's counters as queued, with the store's own (filled_by STORE) as of this commit. */
 static int apply_health(struct flow_store *st, const struct store_op *op, uint64_t written)
 {
-	const struct store_health *h = &op->u.health.h;
+	struct store_health h = op->u.health.h;
 	sqlite3_stmt *s = st->st[ST_INSERT_HEALTH];
-	const uint64_t values[] = {h->received,	       h->decoded,
-				   h->rejected,	       written,
-				   h->flows_opened,    h->flows_closed,
-				   h->duplicate_opens, h->orphan_closes,
-				   h->ring_drops,      h->table_full,
-				   h->nflog_overruns,  h->store_failures,
-				   st->commits + 1,    st->slowest_commit_us,
-				   h->nflog_lost,      h->nflog_nonconforming,
-				   h->daemon_drops,    h->frag_unmatched,
-				   h->folded_opens,    h->tee_failures,
-				   h->untracked,       h->evicted,
-				   h->aggregated,      h->fail_closed_drops,
-				   h->deferred_opens,  h->promoted,
-				   h->ring_deferred,   h->kernel_packets};
-	sqlite3_bind_int64(s, 1, st->run_pk);
-	sqlite3_bind_int64(s, 2, op->u.health.at);
-	sqlite3_bind_int(s, 3, op->u.health.final);
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		bind_counter(s, (int)i + 4, values[i], true);
+	h.events_written = written;
+	h.commits = st->commits + 1;
+	h.slowest_commit_us = st->slowest_commit_us;
+	sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":run_pk"), st->run_pk);
+	sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":at"), op->u.health.at);
+	sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, ":is_final"), op->u.health.final);
+#define BIND_HEALTH_COUNTER(name, ...)                                                             \
+	bind_counter(s, sqlite3_bind_parameter_index(s, ":" #name), h.name, true);
+	FA_HEALTH_COUNTERS(BIND_HEALTH_COUNTER)
+#undef BIND_HEALTH_COUNTER
 	return step_reset(s);
 }
 

@@ -16,6 +16,7 @@
 #define FLOWAUDIT_FLOW_STORE_H
 
 #include "conntrack.h"
+#include "fa_health.h"
 #include "flow_event.h"
 
 #include <sqlite3.h>
@@ -41,36 +42,15 @@ struct store_run_info {
 	int64_t boot_offset_ns; /* UTC = CLOCK_BOOTTIME + this */
 };
 
-/* Cumulative counters of a run; the store fills events_written, commits, slowest_commit_us. */
+/*
+ * Cumulative counters of a run, one field per health counter (fa_health.h,
+ * where each is described). The store fills those filled_by STORE
+ * (events_written, commits, slowest_commit_us) when it writes the row.
+ */
 struct store_health {
-	uint64_t received;
-	uint64_t decoded;
-	uint64_t rejected;
-	uint64_t events_written;
-	uint64_t flows_opened;
-	uint64_t flows_closed;
-	uint64_t duplicate_opens; /* opens of a flow already open (decided or folded) */
-	uint64_t folded_opens; /* of those, folded into the flow without a decision */
-	uint64_t orphan_closes;
-	uint64_t ring_drops;
-	uint64_t table_full;
-	uint64_t nflog_overruns;
-	uint64_t nflog_lost;
-	uint64_t nflog_nonconforming;
-	uint64_t daemon_drops;
-	uint64_t frag_unmatched; /* later IP fragments attributed to no flow (kernel + NFLOG) */
-	uint64_t kernel_packets; /* IP packets the kernel program saw */
-	uint64_t untracked; /* the kernel's pressure handling (bpf/flow_counters.h) */
-	uint64_t evicted;
-	uint64_t aggregated;
-	uint64_t fail_closed_drops;
-	uint64_t deferred_opens;
-	uint64_t promoted;
-	uint64_t ring_deferred;
-	uint64_t store_failures;
-	uint64_t tee_failures; /* frames not written to --tee */
-	uint64_t commits;
-	uint64_t slowest_commit_us;
+#define STORE_HEALTH_FIELD(name, ...) uint64_t name;
+	FA_HEALTH_COUNTERS(STORE_HEALTH_FIELD)
+#undef STORE_HEALTH_FIELD
 };
 
 struct flow_store;

@@ -383,40 +383,19 @@ static void fill_health(struct recorder *r)
 			continue;
 		if (src->ops->read_counters(src, &c) != 0)
 			return;
-		sum.ring_drops += c.ring_drops;
-		sum.table_full += c.table_full;
-		sum.nflog_overruns += c.nflog_overruns;
-		sum.kernel_packets += c.kernel_packets;
-		sum.daemon_drops += c.daemon_drops;
-		sum.nflog_lost += c.nflog_lost;
-		sum.nflog_nonconforming += c.nflog_nonconforming;
-		sum.frag_unmatched += c.frag_unmatched;
-		sum.untracked += c.untracked;
-		sum.evicted += c.evicted;
-		sum.aggregated += c.aggregated;
-		sum.fail_closed_drops += c.fail_closed_drops;
-		sum.deferred_opens += c.deferred_opens;
-		sum.promoted += c.promoted;
-		sum.ring_deferred += c.ring_deferred;
+#define SUM_SOURCE_COUNTER(name, migration, verdict, filled_by, ...)                               \
+	FA_HEALTH_IF_SOURCE(filled_by, sum.name += c.name;)
+		FA_HEALTH_COUNTERS(SUM_SOURCE_COUNTER)
+#undef SUM_SOURCE_COUNTER
 	}
-	r->h.ring_drops = sum.ring_drops;
-	r->h.table_full = sum.table_full;
-	r->h.nflog_overruns = sum.nflog_overruns;
-	r->h.daemon_drops = sum.daemon_drops;
-	r->h.nflog_lost = sum.nflog_lost;
-	r->h.nflog_nonconforming = sum.nflog_nonconforming;
-	r->h.frag_unmatched = sum.frag_unmatched;
+#define COPY_SOURCE_COUNTER(name, migration, verdict, filled_by, ...)                              \
+	FA_HEALTH_IF_SOURCE(filled_by, r->h.name = sum.name;)
+	FA_HEALTH_COUNTERS(COPY_SOURCE_COUNTER)
+#undef COPY_SOURCE_COUNTER
 #ifdef FLOWAUDIT_WITH_NFLOG
+	/* NFLOG fragments are matched here, not in a source: add the ones that were not. */
 	r->h.frag_unmatched += r->nflog_frag_unmatched;
 #endif
-	r->h.kernel_packets = sum.kernel_packets;
-	r->h.untracked = sum.untracked;
-	r->h.evicted = sum.evicted;
-	r->h.aggregated = sum.aggregated;
-	r->h.fail_closed_drops = sum.fail_closed_drops;
-	r->h.deferred_opens = sum.deferred_opens;
-	r->h.promoted = sum.promoted;
-	r->h.ring_deferred = sum.ring_deferred;
 }
 
 static void commit(struct recorder *r)

@@ -12,29 +12,22 @@
 #ifndef FLOWAUDIT_SOURCE_H
 #define FLOWAUDIT_SOURCE_H
 
+#include "fa_health.h"
 #include "record_buf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Loss counters a source keeps outside the records it delivers (cumulative). */
+/*
+ * Counters a source keeps outside the records it delivers (cumulative): the
+ * health counters filled_by SOURCE or KERNEL (fa_health.h). Each source
+ * fills its own and leaves the others 0; the loop sums them over sources.
+ */
 struct source_counters {
-	uint64_t ring_drops; /* kernel: ring-buffer reserve failed */
-	uint64_t table_full; /* kernel: flow table full */
-	uint64_t nflog_overruns; /* netlink ENOBUFS */
-	uint64_t kernel_packets; /* packets the kernel program saw (informational) */
-	uint64_t daemon_drops; /* records the recorder received but could not keep (memory) */
-	uint64_t nflog_lost; /* NFLOG packets lost, from gaps in the netlink sequence numbers */
-	uint64_t nflog_nonconforming; /* NFLOG packets whose prefix broke the convention (kept) */
-	uint64_t frag_unmatched; /* kernel: later IP fragments with no first fragment's flow */
-	/* kernel: the pressure handling, bpf/flow_counters.h */
-	uint64_t untracked;
-	uint64_t evicted;
-	uint64_t aggregated;
-	uint64_t fail_closed_drops;
-	uint64_t deferred_opens;
-	uint64_t promoted;
-	uint64_t ring_deferred;
+#define SOURCE_COUNTER_FIELD(name, migration, verdict, filled_by, ...)                             \
+	FA_HEALTH_IF_SOURCE(filled_by, uint64_t name;)
+	FA_HEALTH_COUNTERS(SOURCE_COUNTER_FIELD)
+#undef SOURCE_COUNTER_FIELD
 };
 
 /* Idle limits for the flow-table sweep, in ns. */

@@ -175,18 +175,12 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 				sums[i] += vals[c];
 		}
 	}
-	out->ring_drops = sums[FLOW_COUNTER_RINGBUF_DROPS];
+	/* Each kernel counter into its health counter (fa_health.h names the pairs). */
+#define READ_KERNEL_COUNTER(name, migration, verdict, filled_by, kernel, ...)                      \
+	FA_HEALTH_IF_KERNEL(filled_by, out->name = sums[FLOW_COUNTER_##kernel];)
+	FA_HEALTH_COUNTERS(READ_KERNEL_COUNTER)
+#undef READ_KERNEL_COUNTER
 	out->daemon_drops = s->daemon_drops;
-	out->table_full = sums[FLOW_COUNTER_TABLE_FULL];
-	out->kernel_packets = sums[FLOW_COUNTER_PACKETS];
-	out->frag_unmatched = sums[FLOW_COUNTER_FRAG_UNMATCHED];
-	out->untracked = sums[FLOW_COUNTER_UNTRACKED];
-	out->evicted = sums[FLOW_COUNTER_EVICTED];
-	out->aggregated = sums[FLOW_COUNTER_AGGREGATED];
-	out->fail_closed_drops = sums[FLOW_COUNTER_FAIL_CLOSED];
-	out->deferred_opens = sums[FLOW_COUNTER_DEFERRED_OPENS];
-	out->promoted = sums[FLOW_COUNTER_PROMOTED];
-	out->ring_deferred = sums[FLOW_COUNTER_RING_DEFERRED];
 cleanup:
 	free(vals);
 	return ret;

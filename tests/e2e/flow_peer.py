@@ -21,6 +21,12 @@
       source port (ports F.. wrap around 1024..65535 over several source
       sockets bound to the same address). Prints "sent=N seconds=T rate=R".
 
+  flow_peer.py raw --iface IF --count N
+      Out of IF (an AF_PACKET socket, so no stack checks the frames): N
+      Ethernet frames of a local experimental EtherType (0x88B5, not IP) and
+      N frames of EtherType IPv4 whose 10 bytes are too short for an IPv4
+      header (truncated). Needs CAP_NET_RAW.
+
 Everything is bounded: counts and a timeout; nothing runs forever.
 """
 import argparse
@@ -144,6 +150,17 @@ def flood(a):
     return 0
 
 
+def raw(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    head = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01"  # broadcast, a local address
+    for _ in range(a.count):
+        s.send(head + b"\x88\xb5" + b"not ip" * 8)
+        s.send(head + b"\x08\x00" + b"\x45" + b"\x00" * 9)
+    s.close()
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -166,8 +183,11 @@ def main():
     f.add_argument("--count", type=int, required=True)
     f.add_argument("--payload", type=int, default=16)
     f.add_argument("--first-port", type=int, default=1024)
+    r = sub.add_parser("raw")
+    r.add_argument("--iface", required=True)
+    r.add_argument("--count", type=int, required=True)
     a = p.parse_args()
-    return {"serve": serve, "send": send, "flood": flood}[a.cmd](a)
+    return {"serve": serve, "send": send, "flood": flood, "raw": raw}[a.cmd](a)
 
 
 if __name__ == "__main__":

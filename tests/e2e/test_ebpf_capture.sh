@@ -16,7 +16,9 @@
 # left attached. E2E_NO_TCX=1 makes flowrec use its clsact fallback
 # (FLOWAUDIT_NO_TCX=1); E2E_PRECREATE_CLSACT=1 adds a clsact qdisc first, which
 # must then survive flowrec. E2E_UDP_IDLE_S=1 gives flowrec --udp-idle-s 1 and
-# waits for the sweep: UDP flows must then close as idle. Exit 77 when it cannot run here (see lib.sh).
+# waits for the sweep: UDP flows must then close as idle. The cell also sends
+# R frames that are not IP and R IPv4 frames too short to parse: the final
+# health row counts them (non_ip, truncated), as the kernel did. Exit 77 when it cannot run here (see lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 find_binaries "${1:-}" "${2:-}"
@@ -69,6 +71,9 @@ for dst in "$SRV_V4" "$SRV_V6"; do
 		--udp-port $UDP_PORT --count "$K" --tcp-bytes "$TCP_BYTES" --udp-bytes "$UDP_BYTES" ||
 		fail "client to $dst failed"
 done
+R=3
+in_ns "$CELL_NS" "$PYTHON" "$E2E_DIR/flow_peer.py" raw --iface "$CELL_IF" --count $R ||
+	fail "raw frames out of $CELL_IF failed"
 wait_pid "$SERVER" 30 || fail "server did not finish: $(cat "$E2E_TMP/server.log")"
 [ "$WAIT_RC" = 0 ] || fail "server: $(cat "$E2E_TMP/server.log")"
 check_eq "server received" "tcp=$((2 * K)) tcp_bytes=$((2 * K * TCP_BYTES)) udp=$((2 * K)) udp_bytes=$((2 * K * UDP_BYTES))" \
@@ -141,6 +146,11 @@ check_eq "flows still open" 0 "$(sql "$DB" "SELECT count(*) FROM flows WHERE sta
 check_eq "rejects" 0 "$(sql "$DB" "SELECT count(*) FROM rejects")"
 check_eq "final health: ring drops, table full" "0|0" \
 	"$(sql "$DB" "SELECT ring_drops, table_full FROM health WHERE is_final = 1")"
+# Every frame the cell sent past the program: exactly R truncated; the non-IP
+# ones with the neighbour discovery (ARP) the test caused.
+check_eq "final health: truncated" "$R" "$(sql "$DB" "SELECT truncated FROM health WHERE is_final = 1")"
+check_eq "final health: at least $R frames not IP" 1 \
+	"$(sql "$DB" "SELECT non_ip >= $R FROM health WHERE is_final = 1")"
 check_eq "run row" "ebpf|$REC_IF|$SIDE|clean" \
 	"$(sql "$DB" "SELECT source, iface, iface_side, end_status FROM runs")"
 

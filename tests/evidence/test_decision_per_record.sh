@@ -69,7 +69,8 @@ q "$TMP/old.db" "ALTER TABLE flow_events DROP COLUMN opens_flow; ALTER TABLE hea
 	ALTER TABLE health DROP COLUMN evicted; ALTER TABLE health DROP COLUMN aggregated;
 	ALTER TABLE health DROP COLUMN fail_closed_drops; ALTER TABLE health DROP COLUMN deferred_opens;
 	ALTER TABLE health DROP COLUMN promoted; ALTER TABLE health DROP COLUMN ring_deferred;
-	ALTER TABLE health DROP COLUMN kernel_packets; PRAGMA user_version = 1;"
+	ALTER TABLE health DROP COLUMN kernel_packets; ALTER TABLE health DROP COLUMN non_ip;
+	ALTER TABLE health DROP COLUMN truncated; PRAGMA user_version = 1;"
 before=$(sha256sum <"$TMP/old.db")
 check_eq "schema 1: export" "c:r:1,allow,ebpf_tc_observed,5 c:r:2,deny,ebpf_xdp_drop,5" "$(export_cols "$TMP/old.db")"
 check_eq "schema 1: health" '[1,0,"ok"]' \
@@ -79,8 +80,9 @@ for cmd in runs flows summary verify; do
 	check_eq "schema 1: flowq $cmd" "0|" "$?|$(cat "$TMP/err")"
 done
 check_eq "schema 1: flowq left the file as it was" "$before" "$(sha256sum <"$TMP/old.db")"
+current=$(q "$TMP/v1.db" "PRAGMA user_version")
 "$FLOWREC" --db "$TMP/old.db" --cell c --run r2 --replay "$TMP/v1.bin" --quiet
-check_eq "schema 1: upgraded by flowrec (rows before the upgrade count as opening)" "4|4|1,1,1,0" \
+check_eq "schema 1: upgraded by flowrec (rows before the upgrade count as opening)" "$current|4|1,1,1,0" \
 	"$(q "$TMP/old.db" "SELECT (SELECT user_version FROM pragma_user_version), count(*), group_concat(opens_flow) FROM (SELECT opens_flow FROM flow_events ORDER BY event_id)")"
 "$FLOWQ" verify --db "$TMP/old.db" >/dev/null || fail "verify after the upgrade"
 finish
