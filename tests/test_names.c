@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Names and texts: the seed's env-flag tests (default off, exactly "1", truthy
- * look-alikes rejected) and its error-display tests, plus the name tables.
+ * look-alikes rejected) and its error-display tests, plus the name tables,
+ * and that the schema's CHECK lists allow exactly the names the tables give.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +11,11 @@
 #include <cmocka.h>
 
 #include "conn_record_v2.h"
+#include "fa_db.h"
 #include "fa_names.h"
 #include "monitor_error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +120,67 @@ static void test_close_reason_and_direction_names(void **state)
 	assert_string_equal(fa_direction_name(CONN_DIR_INGRESS), "ingress");
 }
 
+/*
+ * The words the migrated schema's CHECK (column IN ('a', 'b', ...)) allows in
+ * table.column, into words[] (at most max, each < 32 bytes). Returns the count.
+ */
+static int schema_check_words(const char *table, const char *column, char words[][32], int max)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char pattern[64];
+	int n = 0;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	for (size_t i = 0; i < fa_migration_count; i++)
+		assert_int_equal(sqlite3_exec(db, fa_migrations[i].sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = ?1", -1,
+					    &s, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(pattern, sizeof(pattern), "CHECK (%s IN (", column);
+	const char *p = strstr((const char *)sqlite3_column_text(s, 0), pattern);
+	assert_non_null(p);
+	p += strlen(pattern);
+	while (*p != ')') {
+		const char *open = strchr(p, '\'');
+		const char *close = open ? strchr(open + 1, '\'') : NULL;
+		assert_non_null(close);
+		assert_true(n < max && close - open - 1 < 32);
+		snprintf(words[n++], 32, "%.*s", (int)(close - open - 1), open + 1);
+		p = close + 1;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* flows.close_reason's CHECK allows exactly the names of the enum's reasons, in order. */
+static void test_close_reasons_are_the_schema_check(void **state)
+{
+	(void)state;
+	char words[16][32];
+	int n = schema_check_words("flows", "close_reason", words, 16);
+	int named = 0;
+	for (unsigned r = 0; r < CONN_CLOSE_REASON_COUNT; r++) {
+		const char *name = fa_close_reason_name(r);
+		if (!name)
+			continue;
+		if (named >= n || strcmp(words[named], name) != 0)
+			fail_msg("close reason %u (%s) is not the schema's word %d", r, name,
+				 named);
+		named++;
+	}
+	assert_int_equal(named, n);
+	n = schema_check_words("flows", "direction", words, 16);
+	assert_int_equal(n, 2);
+	assert_string_equal(words[CONN_DIR_EGRESS], fa_direction_name(CONN_DIR_EGRESS));
+	assert_string_equal(words[CONN_DIR_INGRESS], fa_direction_name(CONN_DIR_INGRESS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_error_display_strings_are_useful),
 		cmocka_unit_test(test_protocol_names),
 		cmocka_unit_test(test_close_reason_and_direction_names),
+		cmocka_unit_test(test_close_reasons_are_the_schema_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

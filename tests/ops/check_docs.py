@@ -14,7 +14,10 @@ from their option tables. Everything else is compared with it, both ways:
     given a FILE instead; options that only go with others get them).
   * EXIT STATUS of each page == the exit codes of --help (flowq: of every
     command's --help), all of them values of common/fa_exit.h; README.md's
-    "Exit codes" == the codes of both tools.
+    "Exit codes" == the codes of both tools == every value of fa_exit.h.
+  * the close reasons flowq flows --help, flowq(1) and README.md list == the
+    words the schema's CHECK on flows.close_reason allows (test_names checks
+    those against the recorder's names).
   * the bash completion, run in bash: flowq's commands, every command's
     options, flowrec's options; every value it offers is accepted by the
     parser and every value it leaves out of a closed set is refused; after an
@@ -209,6 +212,18 @@ with open(os.path.join(SRC, "README.md")) as f:
 m = re.search(r"^## Exit codes\n(.*?)(?=^#)", readme, re.S | re.M)
 same("README.md Exit codes vs both tools", set(int(n) for n in re.findall(r"`(\d+)`", m.group(1))),
      rec_codes | set(q_codes_man))
+
+same("fa_exit.h vs the exit codes both tools document", fa_exit_values(), rec_codes | set(q_codes_man))
+
+with open(os.path.join(SRC, "schema/001_initial.sql")) as f:
+    reasons = re.findall(r"'(\w+)'", re.search(r"CHECK \(close_reason IN \(([^)]*)\)\)", f.read()).group(1))
+rc, flows_help, _ = run(FLOWQ, "flows", "--help")
+same("flowq flows --help close reasons vs the schema",
+     re.findall(r"\w+", re.search(r"close_reason \(([^)]*)\)", flows_help).group(1)), reasons)
+m = re.search(r"close_reason\s*\n\.RB \(([^)]*)\)", man_text(os.path.join(SRC, "man/flowq.1")))
+same("flowq(1) close reasons vs the schema", re.findall(r"\w+", m.group(1) if m else ""), reasons)
+m = re.search(r"close reason \(([^)]*)\)", readme)
+same("README.md close reasons vs the schema", re.findall(r"`(\w+)`", m.group(1) if m else ""), reasons)
 
 # ---------------------------------------------------------------- completion
 COMP = os.path.join(SRC, "dist/bash-completion")
