@@ -3,7 +3,8 @@
  * flowq summary: totals, per-protocol counts, top destinations by flows and
  * by bytes, and denied destinations, over every --db. Each database answers
  * GROUP BY queries; the groups (one per destination, not per event) are
- * merged in memory by sorting, then ranked. --limit N sets the top N (10).
+ * merged in memory by sorting, then ranked. --limit N sets the top N
+ * (FQ_SUMMARY_TOP without it).
  *
  * Output: one record per line of the report, {section, dst_addr, protocol,
  * flows, denied, packets, bytes, summarized}; section is total, protocol,
@@ -297,7 +298,8 @@ int fq_cmd_summary(const struct fq_cli *cli)
 	emit(&w, "total", &total, false);
 	for (size_t i = 0; i < proto.n; i++)
 		emit(&w, "protocol", &proto.g[i], false);
-	uint64_t top = cli->filters.set & FQ_F_LIMIT ? (uint64_t)cli->filters.limit : 10;
+	uint64_t top =
+		cli->filters.set & FQ_F_LIMIT ? (uint64_t)cli->filters.limit : FQ_SUMMARY_TOP;
 	emit_top(&w, &dst, "top_by_flows", by_flows, top, false);
 	emit_top(&w, &dst, "top_by_bytes", by_bytes, top, false);
 	emit_top(&w, &dst, "denied", by_denied, top, true);

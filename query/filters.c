@@ -1,32 +1,144 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Filter parsing and validation; see filters.h. */
+/* The filter table, and parsing and validation by it; see filters.h. */
 #include "filters.h"
 
 #include "fa_names.h"
 #include "fa_time.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	unsigned bit;
-	const char *option;
-} options[] = {
-	{FQ_F_CELL, "--cell"},	   {FQ_F_RUN, "--run"},		  {FQ_F_SINCE, "--since"},
-	{FQ_F_UNTIL, "--until"},   {FQ_F_DST, "--dst"},		  {FQ_F_PORT, "--port"},
-	{FQ_F_PROTO, "--proto"},   {FQ_F_DECISION, "--decision"}, {FQ_F_DIRECTION, "--direction"},
-	{FQ_F_REASON, "--reason"}, {FQ_F_LIMIT, "--limit"},
-};
+#define FIELD(name) offsetof(struct fq_filters, name)
+#define TIME_EXPECTED "RFC 3339 like 2026-05-06T12:00:00Z, or relative like 15m, 2h, 7d"
 
-const char *fq_filter_option(unsigned bit)
-{
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		if (options[i].bit == bit)
-			return options[i].option;
-	return "?";
-}
+const struct fq_filter_def fq_filter_defs[FQ_FILTER_COUNT] = {
+	{"--cell",
+	 "ID",
+	 "ID",
+	 FQ_FK_TEXT,
+	 FIELD(cell),
+	 0,
+	 {NULL},
+	 NULL,
+	 NULL,
+	 "only this cell",
+	 NULL},
+	{"--run",
+	 "ID",
+	 "ID",
+	 FQ_FK_TEXT,
+	 FIELD(run),
+	 0,
+	 {NULL},
+	 NULL,
+	 NULL,
+	 "only this run id",
+	 NULL},
+	{"--since",
+	 "T",
+	 "T",
+	 FQ_FK_TIME,
+	 FIELD(since),
+	 0,
+	 {NULL},
+	 "a time",
+	 TIME_EXPECTED,
+	 "at or after T",
+	 NULL},
+	{"--until",
+	 "T",
+	 "T",
+	 FQ_FK_TIME,
+	 FIELD(until),
+	 0,
+	 {NULL},
+	 "a time",
+	 TIME_EXPECTED,
+	 "before T",
+	 "T is RFC 3339 (2026-05-06T12:00:00Z, fraction and offset allowed) or relative to now: "
+	 "500ms, 30s, 15m, 2h, 7d."},
+	{"--dst",
+	 "CIDR",
+	 "CIDR",
+	 FQ_FK_CIDR,
+	 FIELD(dst_lo),
+	 0,
+	 {NULL},
+	 "an address or CIDR",
+	 "e.g. 10.0.0.0/8, 192.0.2.5, 2001:db8::/32",
+	 "destination in 10.0.0.0/8, 192.0.2.5, 2001:db8::/32 ...",
+	 NULL},
+	{"--port",
+	 "N",
+	 "N",
+	 FQ_FK_UINT,
+	 FIELD(port),
+	 65535,
+	 {NULL},
+	 "a port",
+	 "0-65535",
+	 "destination port 0-65535",
+	 NULL},
+	{"--proto",
+	 "P",
+	 "NAME|NUM",
+	 FQ_FK_PROTO,
+	 FIELD(proto),
+	 0,
+	 {NULL},
+	 "a protocol",
+	 "tcp, udp, icmp, icmpv6 or a number 0-255",
+	 "tcp, udp, icmp, icmpv6 or a number 0-255",
+	 NULL},
+	{"--decision",
+	 "D",
+	 "allow|deny",
+	 FQ_FK_WORD,
+	 FIELD(decision),
+	 0,
+	 {"allow", "deny", NULL},
+	 "a decision",
+	 "allow or deny",
+	 "allow or deny",
+	 NULL},
+	{"--direction",
+	 "D",
+	 "egress|ingress",
+	 FQ_FK_WORD,
+	 FIELD(direction),
+	 0,
+	 {"egress", "ingress", NULL},
+	 "a direction",
+	 "egress or ingress",
+	 "egress or ingress (from the cell's point of view)",
+	 NULL},
+	{"--reason",
+	 "CODE",
+	 "CODE",
+	 FQ_FK_TEXT,
+	 FIELD(reason),
+	 0,
+	 {NULL},
+	 NULL,
+	 NULL,
+	 "reason_code, e.g. ebpf_tc_observed, ebpf_xdp_drop, nflog_match, ebpf_tc_untracked, "
+	 "ebpf_flow_summary",
+	 NULL},
+	{"--limit",
+	 "N",
+	 "N",
+	 FQ_FK_UINT,
+	 FIELD(limit),
+	 INT64_MAX,
+	 {NULL},
+	 "a count",
+	 "a whole number >= 0",
+	 "at most N records",
+	 NULL},
+};
 
 /* A decimal number in [0, max], digits only. */
 static int parse_uint(const char *s, long long max, long long *out)
@@ -52,100 +164,67 @@ static const char *clip(const char *value, char *buf, size_t len)
 	return buf;
 }
 
+static bool is_word(const struct fq_filter_def *d, const char *value)
+{
+	for (int i = 0; d->words[i]; i++)
+		if (strcmp(d->words[i], value) == 0)
+			return true;
+	return false;
+}
+
+/* Store value into f by d's kind. Returns 0, or -1 when the value is not of its form. */
+static int store(const struct fq_filter_def *d, struct fq_filters *f, const char *value,
+		 int64_t now_ns)
+{
+	char *field = (char *)f + d->field;
+	char why[256];
+	long long n;
+	switch (d->kind) {
+	case FQ_FK_TEXT:
+	case FQ_FK_WORD:
+		if (d->kind == FQ_FK_WORD ? !is_word(d, value) : value[0] == '\0')
+			return -1;
+		memcpy(field, &value, sizeof(value));
+		return 0;
+	case FQ_FK_TIME:
+		return fa_time_parse(value, now_ns, (int64_t *)(void *)field, why, sizeof(why)) ? -1
+												: 0;
+	case FQ_FK_CIDR:
+		return fa_cidr_parse(value, &f->dst_lo, &f->dst_hi, why, sizeof(why)) ? -1 : 0;
+	case FQ_FK_UINT:
+		if (parse_uint(value, d->max, &n))
+			return -1;
+		*(int64_t *)(void *)field = n;
+		return 0;
+	case FQ_FK_PROTO:
+		n = fa_protocol_parse(value);
+		if (n < 0)
+			return -1;
+		*(int64_t *)(void *)field = n;
+		return 0;
+	}
+	return -1;
+}
+
 int fq_filter_set(struct fq_filters *f, const char *option, const char *value, int64_t now_ns,
 		  char *err, size_t errlen)
 {
-	unsigned bit = 0;
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		if (strcmp(options[i].option, option) == 0)
-			bit = options[i].bit;
-	if (!bit)
-		return -ENOENT;
-	char why[256], shown[72];
-	long long n;
-	switch (bit) {
-	case FQ_F_CELL:
-	case FQ_F_RUN:
-	case FQ_F_REASON:
-		if (value[0] == '\0') {
-			snprintf(err, errlen, "%s: empty value (expected a non-empty string)",
-				 option);
+	for (unsigned i = 0; i < FQ_FILTER_COUNT; i++) {
+		const struct fq_filter_def *d = &fq_filter_defs[i];
+		if (strcmp(d->option, option) != 0)
+			continue;
+		if (store(d, f, value, now_ns)) {
+			char shown[72];
+			if (d->kind == FQ_FK_TEXT)
+				snprintf(err, errlen,
+					 "%s: empty value (expected a non-empty string)", option);
+			else
+				snprintf(err, errlen, "%s: '%s' is not %s (expected %s)", option,
+					 clip(value, shown, sizeof(shown)), d->what, d->expected);
 			return -EINVAL;
 		}
-		if (bit == FQ_F_CELL)
-			f->cell = value;
-		else if (bit == FQ_F_RUN)
-			f->run = value;
-		else
-			f->reason = value;
-		break;
-	case FQ_F_SINCE:
-	case FQ_F_UNTIL:
-		if (fa_time_parse(value, now_ns, bit == FQ_F_SINCE ? &f->since : &f->until, why,
-				  sizeof(why))) {
-			snprintf(err, errlen,
-				 "%s: '%s' is not a time (expected RFC 3339 like "
-				 "2026-05-06T12:00:00Z, or relative like 15m, 2h, 7d)",
-				 option, clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		break;
-	case FQ_F_DST:
-		if (fa_cidr_parse(value, &f->dst_lo, &f->dst_hi, why, sizeof(why))) {
-			snprintf(err, errlen,
-				 "%s: '%s' is not an address or CIDR (expected e.g. 10.0.0.0/8, "
-				 "192.0.2.5, 2001:db8::/32)",
-				 option, clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		break;
-	case FQ_F_PORT:
-		if (parse_uint(value, 65535, &n)) {
-			snprintf(err, errlen, "%s: '%s' is not a port (expected 0-65535)", option,
-				 clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		f->port = (int)n;
-		break;
-	case FQ_F_PROTO:
-		f->proto = fa_protocol_parse(value);
-		if (f->proto < 0) {
-			snprintf(err, errlen,
-				 "%s: '%s' is not a protocol (expected tcp, udp, icmp, icmpv6 or "
-				 "a number 0-255)",
-				 option, clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		break;
-	case FQ_F_DECISION:
-		if (strcmp(value, "allow") && strcmp(value, "deny")) {
-			snprintf(err, errlen, "%s: '%s' is not a decision (expected allow or deny)",
-				 option, clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		f->decision = value;
-		break;
-	case FQ_F_DIRECTION:
-		if (strcmp(value, "egress") && strcmp(value, "ingress")) {
-			snprintf(err, errlen,
-				 "%s: '%s' is not a direction (expected egress or ingress)", option,
-				 clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		f->direction = value;
-		break;
-	case FQ_F_LIMIT:
-		if (parse_uint(value, INT64_MAX, &n)) {
-			snprintf(err, errlen,
-				 "%s: '%s' is not a count (expected a whole number >= 0)", option,
-				 clip(value, shown, sizeof(shown)));
-			return -EINVAL;
-		}
-		f->limit = n;
-		break;
-	default:
-		return -ENOENT;
+		f->set |= 1u << i;
+		return 0;
 	}
-	f->set |= bit;
-	return 0;
+	return -ENOENT;
 }

@@ -2,6 +2,8 @@
 /*
  * flowq's top level: --help, --version, and dispatch to a sub-command. In the
  * core library (not in main) so tests can drive whole commands in-process.
+ * The one place, with the fq_cmd_* functions, that turns errors into exit
+ * codes: a parse error is a usage error.
  */
 #include "commands.h"
 
@@ -13,16 +15,16 @@
 
 int fq_main(int argc, char **argv)
 {
+	char names[160];
 	if (argc < 2) {
-		fputs("flowq: missing command (runs, export, flows, summary, health, verify, "
-		      "verify-export; see flowq --help)\n",
-		      stderr);
+		fq_help_command_list(names, sizeof(names), NULL);
+		fprintf(stderr, "flowq: missing command (%s; see flowq --help)\n", names);
 		return FA_EXIT_USAGE;
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		fq_help_print_main(stdout);
-		return FA_EXIT_OK;
+		return fflush(stdout) == 0 ? FA_EXIT_OK : FA_EXIT_IO;
 	}
 	if (strcmp(name, "--version") == 0) {
 		printf("flowq %s (schema %s)\n", FLOWAUDIT_VERSION, FA_DECISION_SCHEMA_VERSION);
@@ -32,16 +34,16 @@ int fq_main(int argc, char **argv)
 		if (strcmp(cmd->name, name) != 0)
 			continue;
 		struct fq_cli cli;
-		int rc = fq_cli_parse(cmd, argc - 1, argv + 1, &cli);
-		if (rc < 0)
+		if (fq_cli_parse(cmd, argc - 1, argv + 1, &cli))
+			return FA_EXIT_USAGE;
+		if (cli.help) {
+			fq_help_print(cmd, stdout);
 			return fflush(stdout) == 0 ? FA_EXIT_OK : FA_EXIT_IO;
-		if (rc)
-			return rc;
+		}
 		return cmd->run(&cli);
 	}
-	fprintf(stderr,
-		"flowq: unknown command '%.64s' (expected runs, export, flows, summary, "
-		"health, verify or verify-export; see flowq --help)\n",
-		name);
+	fq_help_command_list(names, sizeof(names), " or ");
+	fprintf(stderr, "flowq: unknown command '%.64s' (expected %s; see flowq --help)\n", name,
+		names);
 	return FA_EXIT_USAGE;
 }

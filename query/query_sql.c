@@ -100,46 +100,52 @@
 	"SELECT r.cell_id, r.run_id, r.started_at, h.at, h.is_final" FA_HEALTH_COUNTERS(           \
 		HEALTH_COLUMN)
 
+/* A filter's condition in one kind of query, and its OPTIONS wording there (NULL: the filter's own). */
 struct clause {
 	unsigned bit;
 	const char *sql;
+	const char *help;
 };
 
 static const struct clause event_clauses[] = {
-	{FQ_F_CELL, "r.cell_id = :cell"},
-	{FQ_F_RUN, "r.run_id = :run"},
-	{FQ_F_SINCE, "e.observed_at >= :since"},
-	{FQ_F_UNTIL, "e.observed_at < :until"},
+	{FQ_F_CELL, "r.cell_id = :cell", NULL},
+	{FQ_F_RUN, "r.run_id = :run", NULL},
+	{FQ_F_SINCE, "e.observed_at >= :since", "observed_at >= T"},
+	{FQ_F_UNTIL, "e.observed_at < :until", "observed_at < T"},
 	{FQ_F_DST,
-	 "(e.dst_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("e", "e.dst_addr") ")"},
-	{FQ_F_PORT, "(e.dst_port = :port OR (unlikely(e.prefix_len >= 0) AND e.dst_port IS NULL))"},
-	{FQ_F_PROTO, "e.protocol = :proto"},
-	{FQ_F_DECISION, "e.decision = :decision"},
-	{FQ_F_DIRECTION, "e.direction = :direction"},
-	{FQ_F_REASON, "e.reason_code = :reason"},
-	{0, NULL},
+	 "(e.dst_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("e", "e.dst_addr") ")",
+	 NULL},
+	{FQ_F_PORT, "(e.dst_port = :port OR (unlikely(e.prefix_len >= 0) AND e.dst_port IS NULL))",
+	 NULL},
+	{FQ_F_PROTO, "e.protocol = :proto", NULL},
+	{FQ_F_DECISION, "e.decision = :decision", NULL},
+	{FQ_F_DIRECTION, "e.direction = :direction", NULL},
+	{FQ_F_REASON, "e.reason_code = :reason", NULL},
+	{0, NULL, NULL},
 };
 
 static const struct clause flow_clauses[] = {
-	{FQ_F_CELL, "r.cell_id = :cell"},
-	{FQ_F_RUN, "r.run_id = :run"},
-	{FQ_F_SINCE, "f.opened_at >= :since"},
-	{FQ_F_UNTIL, "f.opened_at < :until"},
+	{FQ_F_CELL, "r.cell_id = :cell", NULL},
+	{FQ_F_RUN, "r.run_id = :run", NULL},
+	{FQ_F_SINCE, "f.opened_at >= :since", "opened_at >= T"},
+	{FQ_F_UNTIL, "f.opened_at < :until", "opened_at < T"},
 	{FQ_F_DST,
-	 "(f.resp_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("f", "f.resp_addr") ")"},
+	 "(f.resp_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("f", "f.resp_addr") ")",
+	 "responder address in CIDR"},
 	{FQ_F_PORT,
-	 "(f.resp_port = :port OR (unlikely(f.prefix_len >= 0) AND f.resp_port IS NULL))"},
-	{FQ_F_PROTO, "f.protocol = :proto"},
-	{FQ_F_DIRECTION, "f.direction = :direction"},
-	{0, NULL},
+	 "(f.resp_port = :port OR (unlikely(f.prefix_len >= 0) AND f.resp_port IS NULL))",
+	 "responder port"},
+	{FQ_F_PROTO, "f.protocol = :proto", NULL},
+	{FQ_F_DIRECTION, "f.direction = :direction", NULL},
+	{0, NULL, NULL},
 };
 
 static const struct clause run_clauses[] = {
-	{FQ_F_CELL, "r.cell_id = :cell"},
-	{FQ_F_RUN, "r.run_id = :run"},
-	{FQ_F_SINCE, "r.started_at >= :since"},
-	{FQ_F_UNTIL, "r.started_at < :until"},
-	{0, NULL},
+	{FQ_F_CELL, "r.cell_id = :cell", NULL},
+	{FQ_F_RUN, "r.run_id = :run", NULL},
+	{FQ_F_SINCE, "r.started_at >= :since", "started at or after T"},
+	{FQ_F_UNTIL, "r.started_at < :until", "started before T"},
+	{0, NULL, NULL},
 };
 
 static const struct {
@@ -184,10 +190,22 @@ static const struct {
 
 unsigned fq_sql_filters(enum fq_query_kind kind)
 {
+	if (kind == FQ_Q_NONE)
+		return 0;
 	unsigned mask = kinds[kind].limit ? FQ_F_LIMIT : 0;
 	for (const struct clause *c = kinds[kind].clauses; c->sql; c++)
 		mask |= c->bit;
 	return mask;
+}
+
+const char *fq_sql_filter_help(enum fq_query_kind kind, unsigned bit)
+{
+	if (kind == FQ_Q_NONE)
+		return NULL;
+	for (const struct clause *c = kinds[kind].clauses; c->sql; c++)
+		if (c->bit == bit)
+			return c->help;
+	return NULL;
 }
 
 int fq_sql_build(enum fq_query_kind kind, const struct fq_filters *f, char *buf, size_t len)
@@ -218,50 +236,44 @@ int fq_sql_build(enum fq_query_kind kind, const struct fq_filters *f, char *buf,
 	return 0;
 }
 
-static int bind_text(sqlite3_stmt *st, const char *name, const char *v)
+/* Bind v to the parameter :name (with suffix) when st has it. */
+static int bind_param(sqlite3_stmt *st, const char *option, const char *suffix,
+		      const struct fq_filter_def *d, const void *v)
 {
+	char name[32];
+	snprintf(name, sizeof(name), ":%s%s", option + 2, suffix);
 	int i = sqlite3_bind_parameter_index(st, name);
-	return i ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : SQLITE_OK;
-}
-
-static int bind_int(sqlite3_stmt *st, const char *name, int64_t v)
-{
-	int i = sqlite3_bind_parameter_index(st, name);
-	return i ? sqlite3_bind_int64(st, i, v) : SQLITE_OK;
-}
-
-static int bind_blob(sqlite3_stmt *st, const char *name, const void *p, int n)
-{
-	int i = sqlite3_bind_parameter_index(st, name);
-	return i ? sqlite3_bind_blob(st, i, p, n, SQLITE_STATIC) : SQLITE_OK;
+	if (!i)
+		return SQLITE_OK;
+	switch (d->kind) {
+	case FQ_FK_TEXT:
+	case FQ_FK_WORD:
+		return sqlite3_bind_text(st, i, *(const char *const *)v, -1, SQLITE_STATIC);
+	case FQ_FK_CIDR:
+		return sqlite3_bind_blob(st, i, ((const struct fa_addr *)v)->b, FA_ADDR_LEN,
+					 SQLITE_STATIC);
+	case FQ_FK_TIME:
+	case FQ_FK_UINT:
+	case FQ_FK_PROTO:
+		return sqlite3_bind_int64(st, i, *(const int64_t *)v);
+	}
+	return SQLITE_MISUSE;
 }
 
 int fq_sql_bind(sqlite3_stmt *st, const struct fq_filters *f)
 {
 	int rc = SQLITE_OK;
-	if (rc == SQLITE_OK && (f->set & FQ_F_CELL))
-		rc = bind_text(st, ":cell", f->cell);
-	if (rc == SQLITE_OK && (f->set & FQ_F_RUN))
-		rc = bind_text(st, ":run", f->run);
-	if (rc == SQLITE_OK && (f->set & FQ_F_SINCE))
-		rc = bind_int(st, ":since", f->since);
-	if (rc == SQLITE_OK && (f->set & FQ_F_UNTIL))
-		rc = bind_int(st, ":until", f->until);
-	if (rc == SQLITE_OK && (f->set & FQ_F_DST))
-		rc = bind_blob(st, ":dst_lo", f->dst_lo.b, FA_ADDR_LEN);
-	if (rc == SQLITE_OK && (f->set & FQ_F_DST))
-		rc = bind_blob(st, ":dst_hi", f->dst_hi.b, FA_ADDR_LEN);
-	if (rc == SQLITE_OK && (f->set & FQ_F_PORT))
-		rc = bind_int(st, ":port", f->port);
-	if (rc == SQLITE_OK && (f->set & FQ_F_PROTO))
-		rc = bind_int(st, ":proto", f->proto);
-	if (rc == SQLITE_OK && (f->set & FQ_F_DECISION))
-		rc = bind_text(st, ":decision", f->decision);
-	if (rc == SQLITE_OK && (f->set & FQ_F_DIRECTION))
-		rc = bind_text(st, ":direction", f->direction);
-	if (rc == SQLITE_OK && (f->set & FQ_F_REASON))
-		rc = bind_text(st, ":reason", f->reason);
-	if (rc == SQLITE_OK && (f->set & FQ_F_LIMIT))
-		rc = bind_int(st, ":limit", f->limit);
+	for (unsigned i = 0; rc == SQLITE_OK && i < FQ_FILTER_COUNT; i++) {
+		const struct fq_filter_def *d = &fq_filter_defs[i];
+		if (!(f->set & (1u << i)))
+			continue;
+		if (d->kind == FQ_FK_CIDR) {
+			rc = bind_param(st, d->option, "_lo", d, &f->dst_lo);
+			if (rc == SQLITE_OK)
+				rc = bind_param(st, d->option, "_hi", d, &f->dst_hi);
+		} else {
+			rc = bind_param(st, d->option, "", d, (const char *)f + d->field);
+		}
+	}
 	return rc;
 }

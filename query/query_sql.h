@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 enum fq_query_kind {
+	FQ_Q_NONE = -1, /* no query of these: no filters */
 	FQ_Q_EVENTS, /* export: one row per flow_events row, in time order */
 	FQ_Q_EVENTS_COUNT, /* export: count(*) of the same rows (cbor array head) */
 	FQ_Q_FLOWS, /* flows: connection-tracking rows, by opened_at */
@@ -131,8 +132,10 @@ enum {
 	FQ_SU_BAD_DECISION, /* a stored decision outside allow/deny in the group, else NULL */
 };
 
-/* The filters each kind understands (fq_filter_bit mask). */
+/* The filters each kind understands (fq_filter_bit mask); 0 for FQ_Q_NONE. */
 unsigned fq_sql_filters(enum fq_query_kind kind);
+/* What filter bit means in kind's query, as an OPTIONS line; NULL when the filter's own help says it. */
+const char *fq_sql_filter_help(enum fq_query_kind kind, unsigned bit);
 /*
  * Write the SQL of kind for the filters set in f into buf (len bytes).
  * Returns 0, or -ENOSPC when buf is too small (4096 bytes always suffice).

@@ -10,7 +10,7 @@ target_link_libraries(flowq_fixture PUBLIC flowaudit_common)
 add_executable(fq_fixture ${FQ_TEST_SRC}/fq_fixture.c)
 target_link_libraries(fq_fixture PRIVATE flowq_fixture)
 
-foreach(t decision json_writer cbor_writer cose filters query_sql merge commands health_cmd)
+foreach(t decision json_writer cbor_writer cose filters query_sql merge commands health_cmd help)
   add_executable(test_q_${t} ${FQ_TEST_SRC}/test_${t}.c)
   target_link_libraries(test_q_${t} PRIVATE flowq_core flowq_fixture PkgConfig::CMOCKA)
   add_test(NAME query_${t} COMMAND test_q_${t})
