@@ -2,7 +2,6 @@
 /* Database open, identity checks and migrations; see fa_db.h. */
 #include "fa_db.h"
 
-#include "fa_exit.h"
 #include "fa_time.h"
 #include "fa_version.h"
 
@@ -53,7 +52,7 @@ static int check_file_header(const char *path, bool must_exist, char *err, size_
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -FA_EXIT_DB;
+		return -EIO;
 	}
 	char head[16] = {0};
 	ssize_t n = read(fd, head, sizeof(head));
@@ -62,13 +61,13 @@ static int check_file_header(const char *path, bool must_exist, char *err, size_
 	close(fd);
 	if (stat_rc == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: is a directory, not a flowaudit database", path);
-		return -FA_EXIT_NOT_FLOWAUDIT;
+		return -EMEDIUMTYPE;
 	}
 	if (n == 0 && !must_exist)
 		return 0;
 	if (n < (ssize_t)sizeof(head) || memcmp(head, SQLITE_MAGIC, sizeof(SQLITE_MAGIC)) != 0) {
 		snprintf(err, errlen, "%s: not a flowaudit database (not a SQLite file)", path);
-		return -FA_EXIT_NOT_FLOWAUDIT;
+		return -EMEDIUMTYPE;
 	}
 	return 0;
 }
@@ -82,8 +81,7 @@ static int read_identity(sqlite3 *db, const char *path, bool allow_new, char *er
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot read database header: %s", path,
 			 sqlite3_errmsg(db));
-		return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? -FA_EXIT_NOT_FLOWAUDIT
-								   : -FA_EXIT_DB;
+		return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? -EMEDIUMTYPE : -EIO;
 	}
 	if (app_id == 0 && version == 0) {
 		long long tables = 0;
@@ -97,20 +95,20 @@ static int read_identity(sqlite3 *db, const char *path, bool allow_new, char *er
 			return 0;
 		snprintf(err, errlen, "%s: not a flowaudit database (%s)", path,
 			 tables ? "a SQLite file with other tables" : "an empty SQLite file");
-		return -FA_EXIT_NOT_FLOWAUDIT;
+		return -EMEDIUMTYPE;
 	}
 	if (app_id != FA_APPLICATION_ID) {
 		snprintf(err, errlen,
 			 "%s: not a flowaudit database (application_id 0x%llx, expected 0x%x)",
 			 path, app_id, FA_APPLICATION_ID);
-		return -FA_EXIT_NOT_FLOWAUDIT;
+		return -EMEDIUMTYPE;
 	}
 	if (version > fa_db_schema_version()) {
 		snprintf(err, errlen,
 			 "%s: schema version %lld is newer than this build understands (%d); "
 			 "upgrade flowaudit",
 			 path, version, fa_db_schema_version());
-		return -FA_EXIT_NOT_FLOWAUDIT;
+		return -EMEDIUMTYPE;
 	}
 	return 0;
 }
@@ -179,7 +177,7 @@ static int check_not_corrupt(sqlite3 *db, const char *path, char *err, size_t er
 			 "%s: database is damaged (%s); refusing to append to it: check it with "
 			 "flowq verify, or record into a new --db",
 			 path, what);
-		ret = -FA_EXIT_NOT_FLOWAUDIT;
+		ret = -EMEDIUMTYPE;
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -193,7 +191,7 @@ static int exec_or_err(sqlite3 *db, const char *sql, const char *path, const cha
 		snprintf(err, errlen, "%s: %s failed: %s", path, what,
 			 msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
-		return -FA_EXIT_DB;
+		return -EIO;
 	}
 	return 0;
 }
@@ -239,7 +237,7 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		return -FA_EXIT_DB;
+		return -EIO;
 	}
 	struct stat st;
 	if (fstat(fd, &st) == 0 && st.st_size == 0 && (st.st_mode & 0027))
@@ -249,7 +247,7 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 db ? sqlite3_errmsg(db) : "out of memory");
-		rc = -FA_EXIT_DB;
+		rc = -EIO;
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db, 1);
@@ -267,7 +265,7 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	if (!switch_to_wal(db)) {
 		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
 			 sqlite3_errmsg(db));
-		rc = -FA_EXIT_DB;
+		rc = -EIO;
 		goto fail;
 	}
 	/*
@@ -355,7 +353,7 @@ int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open read-only: %s", path,
 			 db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
-		return -FA_EXIT_DB;
+		return -EIO;
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 5000);

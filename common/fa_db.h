@@ -33,9 +33,10 @@ enum fa_db_durability {
 
 /*
  * Open (creating if needed) path for writing. On success *out is the
- * connection and 0 is returned. On failure returns a negative fa_exit code
- * (-FA_EXIT_DB, -FA_EXIT_NOT_FLOWAUDIT) and err holds one line naming the path
- * and the problem.
+ * connection and 0 is returned. On failure err holds one line naming the
+ * path and the problem, and the return is -EMEDIUMTYPE when the file is not
+ * a flowaudit database (another SQLite database, not SQLite at all, a newer
+ * schema, or damaged pages), or -EIO for any other failure of the database.
  */
 int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite3 **out, char *err,
 		      size_t errlen);

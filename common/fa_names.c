@@ -4,6 +4,7 @@
 
 #include "conn_common.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,11 +27,11 @@ int fa_protocol_parse(const char *text)
 		if (strcmp(protocols[i].name, text) == 0)
 			return (int)protocols[i].number;
 	if (text[0] < '0' || text[0] > '9')
-		return -1;
+		return -EINVAL;
 	char *end = NULL;
 	unsigned long n = strtoul(text, &end, 10);
 	if (*end != '\0' || n > 255)
-		return -1;
+		return -EINVAL;
 	return (int)n;
 }
 

@@ -24,7 +24,7 @@
 
 /* "tcp", "udp", "icmp", "icmpv6" for 6, 17, 1, 58; NULL for any other number. */
 const char *fa_protocol_name(unsigned proto);
-/* Inverse of fa_protocol_name, also accepting a decimal number 0-255. -1 if neither. */
+/* Inverse of fa_protocol_name, also accepting a decimal number 0-255; -EINVAL if neither. */
 int fa_protocol_parse(const char *text);
 /* "tcp_fin", "tcp_rst", "idle", "run_end", "evicted"; NULL for none/unknown. */
 const char *fa_close_reason_name(unsigned reason);

@@ -4,7 +4,6 @@
 
 #include "cose.h"
 #include "dbset.h"
-#include "fa_exit.h"
 #include "fa_time.h"
 
 #include <errno.h>
@@ -90,13 +89,13 @@ static void formats_list(unsigned mask, char *buf, size_t len)
 	}
 }
 
-/* --format cose-sign1 and the signing options go together. 0, or -1 after one line. */
+/* --format cose-sign1 and the signing options go together. 0, or -EINVAL after one line. */
 static int check_signing(const struct fq_cli *cli)
 {
 	bool cose = cli->format == FQ_FMT_COSE_SIGN1;
 	if (cose && !cli->key) {
 		fq_error(cli, "--format cose-sign1: needs --key KEY.pem (Ed25519 or ECDSA P-256)");
-		return -1;
+		return -EINVAL;
 	}
 	const char *given = cli->key		 ? "--key"
 			    : cli->kid		 ? "--kid"
@@ -104,7 +103,7 @@ static int check_signing(const struct fq_cli *cli)
 						 : NULL;
 	if (!cose && given) {
 		fq_error(cli, "%s applies only to --format cose-sign1", given);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -224,8 +223,9 @@ static int check_args(struct fq_cli *cli, int argc, char **argv)
 	}
 	if (cmd->takes & FQ_TAKES_FILE)
 		return check_file_args(cli);
-	if (check_signing(cli))
-		return -EINVAL;
+	int rc = check_signing(cli);
+	if (rc)
+		return rc;
 	if (cli->ndb == 0) {
 		fq_error(cli, "--db: missing (expected --db PATH, once per cell database)");
 		return -EINVAL;

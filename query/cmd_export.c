@@ -34,7 +34,7 @@ int fq_cmd_export(const struct fq_cli *cli)
 					     cli->output, err, sizeof(err));
 		if (rc) {
 			fq_error(cli, "%s", err);
-			return -rc;
+			return fq_exit_code(rc, FA_EXIT_INTERNAL);
 		}
 	}
 	const struct fq_stream_spec spec = {

@@ -25,6 +25,7 @@
 #include "out.h"
 #include "writer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ static int groups_add(struct groups *gs, const struct group *g)
 		size_t cap = gs->cap ? 2 * gs->cap : 256;
 		struct group *p = realloc(gs->g, cap * sizeof(*p));
 		if (!p)
-			return -1;
+			return -ENOMEM;
 		gs->g = p;
 		gs->cap = cap;
 	}
@@ -194,19 +195,19 @@ static int collect(struct fq_dbset *dbs, enum fq_query_kind kind, const struct f
 					 "refusing to count a value outside its enum (see flowq "
 					 "verify)",
 					 dbs->paths[i], shown);
-				rc = -FA_EXIT_DB;
+				rc = -EUCLEAN;
 				break;
 			}
 			if (groups_add(gs, &g)) {
 				snprintf(err, errlen, "out of memory");
-				rc = -FA_EXIT_INTERNAL;
+				rc = -ENOMEM;
 				break;
 			}
 		}
 		if (!rc && s != SQLITE_DONE) {
 			snprintf(err, errlen, "%s: reading failed: %s", dbs->paths[i],
 				 sqlite3_errmsg(dbs->db[i]));
-			rc = -FA_EXIT_DB;
+			rc = -EIO;
 		}
 	}
 	fq_stmts_finalize(st, dbs->n);
@@ -273,7 +274,7 @@ int fq_cmd_summary(const struct fq_cli *cli)
 	if (!rc)
 		rc = collect(&dbs, FQ_Q_SUM_DST, &cli->filters, &dst, err, sizeof(err));
 	if (rc) {
-		exit_code = -rc;
+		exit_code = fq_exit_code(rc, FA_EXIT_DB);
 		goto fail;
 	}
 	out = malloc(sizeof(*out));

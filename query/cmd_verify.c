@@ -328,7 +328,7 @@ int fq_cmd_verify(const struct fq_cli *cli)
 			fq_out_flush(out);
 			fq_error(cli, "%s", err);
 			if (exit_code == FA_EXIT_OK)
-				exit_code = -rc;
+				exit_code = fq_exit_code(rc, FA_EXIT_DB);
 			continue;
 		}
 		struct verifier v = {.w = &w, .path = cli->dbs[i], .db = one.db[0]};

@@ -50,91 +50,113 @@ static void print_kid(const uint8_t *kid, size_t len)
 	fputc('\'', stdout);
 }
 
+/* The file to check, mapped read-only. */
+struct mapped_file {
+	int fd;
+	uint8_t *map;
+	size_t size;
+};
+
+/* Map cli->file and parse it as a COSE_Sign1 into *s. Returns 0 or -EPROTO (err set). */
+static int map_sign1(const struct fq_cli *cli, struct mapped_file *f, struct fq_cose_sign1 *s,
+		     char *err, size_t errlen)
+{
+	char why[512];
+	struct stat sb;
+	f->fd = open(cli->file, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0 || fstat(f->fd, &sb)) {
+		snprintf(err, errlen, "%s: cannot read: %s", cli->file, strerror(errno));
+		return -EPROTO;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
+		snprintf(err, errlen, "%s: not a COSE_Sign1: %s", cli->file,
+			 S_ISREG(sb.st_mode) ? "the file is empty" : "not a regular file");
+		return -EPROTO;
+	}
+	f->size = (size_t)sb.st_size;
+	f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		f->map = NULL;
+		snprintf(err, errlen, "%s: cannot map: %s", cli->file, strerror(errno));
+		return -EPROTO;
+	}
+	if (fq_cose_parse(f->map, f->size, s, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: not a COSE_Sign1: %s", cli->file, why);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Check s's signature with key over the Sig_structure rebuilt around the
+ * file's payload, then count the payload's records. Returns 0 or -errno
+ * (exit_code.h; err set).
+ */
+static int check_sign1(const struct fq_cli *cli, const struct fq_cose_key *key,
+		       const struct mapped_file *f, const struct fq_cose_sign1 *s,
+		       uint64_t *records, char *err, size_t errlen)
+{
+	char why[512];
+	if (s->alg != key->alg) {
+		snprintf(err, errlen, "%s: signed with %s, which needs an %s key; %s is not one",
+			 cli->file, fq_cose_alg_name(s->alg), fq_cose_alg_key_type(s->alg),
+			 cli->pubkey);
+		return -EKEYREJECTED;
+	}
+	uint8_t *prefix = malloc(FQ_COSE_PREFIX_ROOM(s->protected_len));
+	if (!prefix) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	const struct fq_cose_msg msg = {
+		.prefix = prefix,
+		.prefix_len = fq_cose_tbs_prefix(s->protected_map, s->protected_len, s->payload_len,
+						 prefix),
+		.fd = f->fd,
+		.off = s->payload_off,
+		.len = s->payload_len,
+	};
+	int rc = fq_cose_verify(key, &msg, s->sig, s->sig_len, why, sizeof(why));
+	free(prefix);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", cli->file, why);
+		return rc;
+	}
+	if (fq_cose_payload_records(f->map + s->payload_off, (size_t)s->payload_len, records, why,
+				    sizeof(why))) {
+		snprintf(err, errlen,
+			 "%s: the signature verifies, but the payload is not a flowq export: %s",
+			 cli->file, why);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int fq_cmd_verify_export(const struct fq_cli *cli)
 {
 	struct fq_cose_key key = {0};
 	struct fq_cose_sign1 s;
-	uint8_t *map = NULL, *prefix = NULL;
-	size_t size = 0;
-	char err[1024], why[512];
-	int fd = -1;
-	int rc = fq_cose_key_load_public(cli->pubkey, &key, err, sizeof(err));
-	if (rc)
-		goto fail;
-
-	rc = -FA_EXIT_NOT_COSE;
-	struct stat sb;
-	fd = open(cli->file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb)) {
-		snprintf(err, sizeof(err), "%s: cannot read: %s", cli->file, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
-		snprintf(err, sizeof(err), "%s: not a COSE_Sign1: %s", cli->file,
-			 S_ISREG(sb.st_mode) ? "the file is empty" : "not a regular file");
-		goto fail;
-	}
-	size = (size_t)sb.st_size;
-	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		map = NULL;
-		snprintf(err, sizeof(err), "%s: cannot map: %s", cli->file, strerror(errno));
-		goto fail;
-	}
-	if (fq_cose_parse(map, size, &s, why, sizeof(why))) {
-		snprintf(err, sizeof(err), "%s: not a COSE_Sign1: %s", cli->file, why);
-		goto fail;
-	}
-	if (s.alg != key.alg) {
-		snprintf(err, sizeof(err),
-			 "%s: signed with %s, which needs an %s key; %s is not one", cli->file,
-			 fq_cose_alg_name(s.alg), fq_cose_alg_key_type(s.alg), cli->pubkey);
-		rc = -FA_EXIT_KEY_TYPE;
-		goto fail;
-	}
-
-	prefix = malloc(FQ_COSE_PREFIX_ROOM(s.protected_len));
-	if (!prefix) {
-		snprintf(err, sizeof(err), "out of memory");
-		rc = -FA_EXIT_INTERNAL;
-		goto fail;
-	}
-	const struct fq_cose_msg msg = {
-		.prefix = prefix,
-		.prefix_len =
-			fq_cose_tbs_prefix(s.protected_map, s.protected_len, s.payload_len, prefix),
-		.fd = fd,
-		.off = s.payload_off,
-		.len = s.payload_len,
-	};
-	rc = fq_cose_verify(&key, &msg, s.sig, s.sig_len, why, sizeof(why));
-	if (rc) {
-		snprintf(err, sizeof(err), "%s: %s", cli->file, why);
-		goto fail;
-	}
+	struct mapped_file f = {.fd = -1};
 	uint64_t records;
-	if (fq_cose_payload_records(map + s.payload_off, (size_t)s.payload_len, &records, why,
-				    sizeof(why))) {
-		snprintf(err, sizeof(err),
-			 "%s: the signature verifies, but the payload is not a flowq export: %s",
-			 cli->file, why);
-		rc = -FA_EXIT_NOT_COSE;
-		goto fail;
+	char err[1024];
+	int rc = fq_cose_key_load_public(cli->pubkey, &key, err, sizeof(err));
+	if (!rc)
+		rc = map_sign1(cli, &f, &s, err, sizeof(err));
+	if (!rc)
+		rc = check_sign1(cli, &key, &f, &s, &records, err, sizeof(err));
+	if (rc) {
+		fq_error(cli, "%s", err);
+		rc = fq_exit_code(rc, FA_EXIT_NOT_COSE);
+	} else {
+		printf("ok alg=%s kid=", fq_cose_alg_name(s.alg));
+		print_kid(s.kid, s.kid_len);
+		printf(" records=%" PRIu64 "\n", records);
+		rc = fflush(stdout) == 0 ? FA_EXIT_OK : FA_EXIT_IO;
 	}
-	printf("ok alg=%s kid=", fq_cose_alg_name(s.alg));
-	print_kid(s.kid, s.kid_len);
-	printf(" records=%" PRIu64 "\n", records);
-	rc = fflush(stdout) == 0 ? FA_EXIT_OK : FA_EXIT_IO;
-	goto done;
-fail:
-	fq_error(cli, "%s", err);
-	rc = -rc;
-done:
-	free(prefix);
-	if (map)
-		munmap(map, size);
-	if (fd >= 0)
-		close(fd);
+	if (f.map)
+		munmap(f.map, f.size);
+	if (f.fd >= 0)
+		close(f.fd);
 	fq_cose_key_free(&key);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #define FLOWQ_COMMANDS_H
 
 #include "cli.h"
+#include "exit_code.h"
 
 #include <stdio.h>
 

@@ -8,8 +8,6 @@
  */
 #include "cose_key.h"
 
-#include "fa_exit.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -114,7 +112,7 @@ const char *fq_cose_alg_key_type(enum fq_cose_alg alg)
 	return alg == FQ_COSE_EDDSA ? "Ed25519" : "ECDSA P-256";
 }
 
-/* The COSE alg of pkey, or -FA_EXIT_KEY_TYPE naming what it is. */
+/* The COSE alg of pkey, or -EKEYREJECTED naming what it is. */
 static int classify(EVP_PKEY *pkey, const char *path, enum fq_cose_alg *alg, char *err,
 		    size_t errlen)
 {
@@ -135,12 +133,12 @@ static int classify(EVP_PKEY *pkey, const char *path, enum fq_cose_alg *alg, cha
 			 "%s: an ECDSA key on curve %s; flowq signs with Ed25519 or ECDSA P-256 "
 			 "(prime256v1) keys",
 			 path, group[0] ? group : "(unknown)");
-		return -FA_EXIT_KEY_TYPE;
+		return -EKEYREJECTED;
 	}
 	const char *type = EVP_PKEY_get0_type_name(pkey);
 	snprintf(err, errlen, "%s: a key of type %s; flowq signs with Ed25519 or ECDSA P-256 keys",
 		 path, type ? type : "(unknown)");
-	return -FA_EXIT_KEY_TYPE;
+	return -EKEYREJECTED;
 }
 
 static int read_key_file(const char *path, struct file_bytes *f, char *err, size_t errlen)
@@ -151,7 +149,7 @@ static int read_key_file(const char *path, struct file_bytes *f, char *err, size
 			 KEY_FILE_MAX);
 	else if (rc)
 		snprintf(err, errlen, "%s: cannot read the key: %s", path, strerror(-rc));
-	return rc ? -FA_EXIT_KEY_UNREADABLE : 0;
+	return rc ? -ENOKEY : 0;
 }
 
 /* The passphrase: pass_file's first line, without "\n" or "\r\n". */
@@ -162,7 +160,7 @@ static int read_passphrase(const char *pass_file, struct file_bytes *f, struct p
 	if (rc) {
 		snprintf(err, errlen, "--key-pass-file %s: %s", pass_file,
 			 rc == -EFBIG ? "longer than 4096 bytes" : strerror(-rc));
-		return -FA_EXIT_KEY_UNREADABLE;
+		return -ENOKEY;
 	}
 	size_t n = 0;
 	while (n < f->n && f->p[n] != '\n')
@@ -172,7 +170,7 @@ static int read_passphrase(const char *pass_file, struct file_bytes *f, struct p
 	if (n == 0) {
 		snprintf(err, errlen, "--key-pass-file %s: no passphrase on its first line",
 			 pass_file);
-		return -FA_EXIT_KEY_UNREADABLE;
+		return -ENOKEY;
 	}
 	pp->p = f->p;
 	pp->n = n;
@@ -192,7 +190,7 @@ int fq_cose_key_load_private(const char *path, const char *pass_file, struct fq_
 		goto out;
 	EVP_PKEY *pkey = parse_pem(&key, true, &pp);
 	if (!pkey) {
-		rc = -FA_EXIT_KEY_UNREADABLE;
+		rc = -ENOKEY;
 		struct passphrase none = {0};
 		EVP_PKEY *pub = pp.asked ? NULL : parse_pem(&key, false, &none);
 		if (pp.asked && !pass_file)
@@ -244,7 +242,7 @@ int fq_cose_key_load_public(const char *path, struct fq_cose_key *k, char *err, 
 			snprintf(err, errlen, "%s: not a PEM public key", path);
 		EVP_PKEY_free(priv);
 		file_bytes_free(&key);
-		return -FA_EXIT_KEY_UNREADABLE;
+		return -ENOKEY;
 	}
 	file_bytes_free(&key);
 	rc = classify(pkey, path, &k->alg, err, errlen);

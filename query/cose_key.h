@@ -11,10 +11,10 @@
  * terminal prompt: flowq runs in scripts. Key and passphrase files may be
  * pipes (bash's <(...)); at most 64 KiB of a key file is read.
  *
- * The functions return 0 or a negative fa_exit code with one line in err
- * naming the file and the problem: -FA_EXIT_KEY_UNREADABLE (cannot be read,
- * not a PEM key of the kind asked for, encrypted without a passphrase, wrong
- * passphrase) or -FA_EXIT_KEY_TYPE (a key, but not Ed25519 or P-256).
+ * The functions return 0 or -errno with one line in err naming the file and
+ * the problem: -ENOKEY (cannot be read, not a PEM key of the kind asked for,
+ * encrypted without a passphrase, wrong passphrase) or -EKEYREJECTED (a key,
+ * but not Ed25519 or P-256).
  */
 #ifndef FLOWQ_COSE_KEY_H
 #define FLOWQ_COSE_KEY_H

@@ -2,8 +2,6 @@
 /* Sig_structure signing and checking over a prefix and a file range; see cose_sig.h. */
 #include "cose_sig.h"
 
-#include "fa_exit.h"
-
 #include <errno.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -202,12 +200,12 @@ int fq_cose_sign(const struct fq_cose_key *k, const struct fq_cose_msg *m,
 	goto out;
 read_fail:
 	snprintf(err, errlen, "reading the payload to sign failed: %s", strerror(-rc));
-	rc = -FA_EXIT_IO;
+	rc = -EIO;
 	goto out;
 crypto_fail:
 	snprintf(err, errlen, "signing failed in libcrypto: %s",
 		 crypto_error(detail, sizeof(detail)));
-	rc = -FA_EXIT_INTERNAL;
+	rc = -EFAULT;
 out:
 	unmap_message(&mp);
 	EVP_MD_CTX_free(ctx);
@@ -227,7 +225,7 @@ int fq_cose_verify(const struct fq_cose_key *k, const struct fq_cose_msg *m, con
 		snprintf(err, errlen,
 			 "the signature does not verify: it is %zu bytes, %s signatures are %d",
 			 sig_len, fq_cose_alg_name(k->alg), FQ_COSE_SIG_LEN);
-		return -FA_EXIT_BAD_SIGNATURE;
+		return -EBADMSG;
 	}
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ecdsa = k->alg == FQ_COSE_ES256;
@@ -257,17 +255,17 @@ int fq_cose_verify(const struct fq_cose_key *k, const struct fq_cose_msg *m, con
 	} else {
 		snprintf(err, errlen, "the signature does not verify (%s)",
 			 fq_cose_alg_name(k->alg));
-		rc = -FA_EXIT_BAD_SIGNATURE;
+		rc = -EBADMSG;
 	}
 	goto out;
 read_fail:
 	snprintf(err, errlen, "cannot read the payload: %s", strerror(-rc));
-	rc = -FA_EXIT_NOT_COSE;
+	rc = -EPROTO;
 	goto out;
 crypto_fail:
 	snprintf(err, errlen, "checking failed in libcrypto: %s",
 		 crypto_error(detail, sizeof(detail)));
-	rc = -FA_EXIT_INTERNAL;
+	rc = -EFAULT;
 out:
 	OPENSSL_free(der);
 	unmap_message(&mp);

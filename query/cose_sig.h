@@ -41,16 +41,16 @@ struct fq_cose_msg {
 
 /*
  * Sign m with k into sig (COSE form, FQ_COSE_SIG_LEN bytes). Returns 0,
- * -FA_EXIT_IO when the file cannot be read or mapped, or -FA_EXIT_INTERNAL
- * when libcrypto fails; one line in err.
+ * -EIO when the file cannot be read or mapped, or -EFAULT when libcrypto
+ * fails; one line in err.
  */
 int fq_cose_sign(const struct fq_cose_key *k, const struct fq_cose_msg *m,
 		 uint8_t sig[FQ_COSE_SIG_LEN], char *err, size_t errlen);
 /*
  * Check sig (COSE form, sig_len bytes) over m with k. Returns 0 when it
- * verifies, -FA_EXIT_BAD_SIGNATURE when it does not (or has the wrong
- * length), -FA_EXIT_NOT_COSE when the file cannot be read or mapped,
- * -FA_EXIT_INTERNAL when libcrypto fails; one line in err.
+ * verifies, -EBADMSG when it does not (or has the wrong length), -EPROTO
+ * when the file cannot be read or mapped, -EFAULT when libcrypto fails; one
+ * line in err.
  */
 int fq_cose_verify(const struct fq_cose_key *k, const struct fq_cose_msg *m, const uint8_t *sig,
 		   size_t sig_len, char *err, size_t errlen);

@@ -5,7 +5,6 @@
 #include "cbor_writer.h"
 #include "cose.h"
 #include "cose_sig.h"
-#include "fa_exit.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -49,7 +48,7 @@ int fq_cose_signer_init(struct fq_cose_signer *s, const char *key_path, const ch
 	}
 	if (!s->scratch_dir) {
 		snprintf(err, errlen, "out of memory");
-		return -FA_EXIT_INTERNAL;
+		return -ENOMEM;
 	}
 	int rc = fq_cose_key_load_private(key_path, pass_file, &s->key, err, errlen);
 	if (rc)
@@ -90,7 +89,7 @@ static int cose_begin(struct fq_writer *w, uint64_t count)
 {
 	if (!w->signer) {
 		snprintf(w->err, sizeof(w->err), "cose-sign1: no key");
-		return -FA_EXIT_INTERNAL;
+		return -EFAULT;
 	}
 	struct cose_state *st = calloc(1, sizeof(*st));
 	if (!st)
@@ -106,7 +105,7 @@ static int cose_begin(struct fq_writer *w, uint64_t count)
 		snprintf(w->err, sizeof(w->err),
 			 "%s: cannot create the temporary file for the payload: %s",
 			 w->signer->scratch_dir, strerror(errno));
-		return -FA_EXIT_IO;
+		return -EIO;
 	}
 	fq_out_init(&st->payload, st->fd, false);
 	fq_cbor_array_start(&st->payload, count);
@@ -166,7 +165,7 @@ static int choose_kid(struct fq_writer *w, const char **kid, size_t *len)
 	if (why) {
 		snprintf(w->err, sizeof(w->err),
 			 "--kid: needed, %s to take the kid from (give --kid ID)", why);
-		return -FA_EXIT_USAGE;
+		return -EINVAL;
 	}
 	*kid = st->kid;
 	*len = st->kid_len;
@@ -205,13 +204,13 @@ static int cose_end(struct fq_writer *w)
 		snprintf(w->err, sizeof(w->err),
 			 "%s: writing the payload's temporary file failed: %s",
 			 w->signer->scratch_dir, strerror(-rc));
-		return -FA_EXIT_IO;
+		return -EIO;
 	}
 	if (w->records != st->count) {
 		snprintf(w->err, sizeof(w->err),
 			 "internal error: counted %llu records, wrote %llu; nothing signed",
 			 (unsigned long long)st->count, (unsigned long long)w->records);
-		return -FA_EXIT_INTERNAL;
+		return -EFAULT;
 	}
 	const char *kid;
 	size_t kid_len;
@@ -242,7 +241,7 @@ static int cose_end(struct fq_writer *w)
 		snprintf(w->err, sizeof(w->err),
 			 "%s: reading the payload's temporary file failed: %s",
 			 w->signer->scratch_dir, strerror(-rc));
-		return -FA_EXIT_IO;
+		return -EIO;
 	}
 	fq_out_write(w->out, suffix, fq_cose_sign1_suffix(sig, suffix));
 	return 0;

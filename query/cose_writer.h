@@ -32,13 +32,10 @@ struct fq_cose_signer {
 	char *scratch_dir; /* where the payload waits for its signature */
 };
 
-/* The cose-sign1 format's operations (w->signer must be set). */
-extern const struct fq_writer_ops fq_cose_sign1_ops;
-
 /*
  * Load the private key (decrypted with pass_file's first line when given) and
  * choose the temporary file's directory from output (NULL: standard output).
- * Returns 0 or a negative fa_exit code with one line in err.
+ * Returns 0 or -errno (cose_key.h; -ENOMEM) with one line in err.
  */
 int fq_cose_signer_init(struct fq_cose_signer *s, const char *key_path, const char *pass_file,
 			const char *kid, const char *output, char *err, size_t errlen);

@@ -3,9 +3,9 @@
 #include "dbset.h"
 
 #include "fa_db.h"
-#include "fa_exit.h"
 #include "fa_health.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_
 					 "--db %s: the same file as --db %s (give each database "
 					 "once)",
 					 paths[i], paths[j]);
-				return -FA_EXIT_USAGE;
+				return -EINVAL;
 			}
 		}
 	}
@@ -96,7 +96,7 @@ static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t err
 	if (fa_db_pragma_int(db, "user_version", &version) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot read the schema version: %s", path,
 			 sqlite3_errmsg(db));
-		return -FA_EXIT_DB;
+		return -EIO;
 	}
 	static const char *const tables[] = {"runs", "flow_events", "flows", "rejects", "health"};
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
@@ -105,7 +105,7 @@ static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t err
 		if (!compat_view_sql(tables[t], version, sql, sizeof(sql), &any)) {
 			snprintf(err, errlen, "internal error: the view of %s is too long",
 				 tables[t]);
-			return -FA_EXIT_INTERNAL;
+			return -EFAULT;
 		}
 		if (!any)
 			continue;
@@ -114,7 +114,7 @@ static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t err
 			snprintf(err, errlen, "%s: reading schema version %lld: %s", path, version,
 				 msg ? msg : sqlite3_errmsg(db));
 			sqlite3_free(msg);
-			return -FA_EXIT_DB;
+			return -EIO;
 		}
 	}
 	return 0;
@@ -127,7 +127,7 @@ int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *
 	s->db = calloc(n ? n : 1, sizeof(*s->db));
 	if (!s->db) {
 		snprintf(err, errlen, "out of memory");
-		return -FA_EXIT_INTERNAL;
+		return -ENOMEM;
 	}
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -143,7 +143,7 @@ int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *
 			snprintf(err, errlen, "%s: cannot begin a read transaction: %s", paths[i],
 				 msg ? msg : sqlite3_errmsg(s->db[i]));
 			sqlite3_free(msg);
-			rc = -FA_EXIT_DB;
+			rc = -EIO;
 			goto fail;
 		}
 	}
@@ -161,7 +161,7 @@ int fq_dbset_prepare(struct fq_dbset *s, enum fq_query_kind kind, const struct f
 		stmts[i] = NULL;
 	if (fq_sql_build(kind, f, sql, sizeof(sql))) {
 		snprintf(err, errlen, "internal error: query text too long");
-		return -FA_EXIT_INTERNAL;
+		return -EFAULT;
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (sqlite3_prepare_v2(s->db[i], sql, -1, &stmts[i], NULL) != SQLITE_OK ||
@@ -169,7 +169,7 @@ int fq_dbset_prepare(struct fq_dbset *s, enum fq_query_kind kind, const struct f
 			snprintf(err, errlen, "%s: query failed: %s", s->paths[i],
 				 sqlite3_errmsg(s->db[i]));
 			fq_stmts_finalize(stmts, s->n);
-			return -FA_EXIT_DB;
+			return -EIO;
 		}
 	}
 	return 0;

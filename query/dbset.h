@@ -25,19 +25,20 @@ struct fq_dbset {
  * Refuse a set that names one file twice (same device and inode, however the
  * path is spelt: another name, a symlink, a hard link): its rows would be
  * exported twice under the same decision_ids. Paths that cannot be stat()ed
- * are left to the open. Returns 0, or -FA_EXIT_USAGE with one line in err.
+ * are left to the open. Returns 0, or -EINVAL with one line in err.
  */
 int fq_dbset_check_distinct(const char *const *paths, size_t n, char *err, size_t errlen);
 /*
- * Open every path and begin a read transaction on each. Returns 0, or a
- * negative fa_exit code with one line in err naming the path and the problem
- * (everything opened so far is closed again).
+ * Open every path and begin a read transaction on each. Returns 0, or
+ * -errno with one line in err naming the path and the problem (fa_db.h:
+ * -EMEDIUMTYPE for a file that is not a flowaudit database, -EIO for a
+ * database failure; -ENOMEM); everything opened so far is closed again.
  */
 int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *err, size_t errlen);
 /*
  * Prepare the kind query for filters f on every database and bind it:
- * stmts[i] belongs to database i. Returns 0 or -FA_EXIT_DB (err set, nothing
- * left prepared).
+ * stmts[i] belongs to database i. Returns 0 or -EIO (err set, nothing left
+ * prepared).
  */
 int fq_dbset_prepare(struct fq_dbset *s, enum fq_query_kind kind, const struct fq_filters *f,
 		     sqlite3_stmt **stmts, char *err, size_t errlen);

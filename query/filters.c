@@ -140,16 +140,16 @@ const struct fq_filter_def fq_filter_defs[FQ_FILTER_COUNT] = {
 	 NULL},
 };
 
-/* A decimal number in [0, max], digits only. */
+/* A decimal number in [0, max], digits only: 0 or -EINVAL. */
 static int parse_uint(const char *s, long long max, long long *out)
 {
 	if (s[0] < '0' || s[0] > '9')
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	char *end = NULL;
 	long long v = strtoll(s, &end, 10);
 	if (errno || *end != '\0' || v < 0 || v > max)
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }
@@ -172,7 +172,7 @@ static bool is_word(const struct fq_filter_def *d, const char *value)
 	return false;
 }
 
-/* Store value into f by d's kind. Returns 0, or -1 when the value is not of its form. */
+/* Store value into f by d's kind. Returns 0, or -EINVAL when the value is not of its form. */
 static int store(const struct fq_filter_def *d, struct fq_filters *f, const char *value,
 		 int64_t now_ns)
 {
@@ -183,27 +183,26 @@ static int store(const struct fq_filter_def *d, struct fq_filters *f, const char
 	case FQ_FK_TEXT:
 	case FQ_FK_WORD:
 		if (d->kind == FQ_FK_WORD ? !is_word(d, value) : value[0] == '\0')
-			return -1;
+			return -EINVAL;
 		memcpy(field, &value, sizeof(value));
 		return 0;
 	case FQ_FK_TIME:
-		return fa_time_parse(value, now_ns, (int64_t *)(void *)field, why, sizeof(why)) ? -1
-												: 0;
+		return fa_time_parse(value, now_ns, (int64_t *)(void *)field, why, sizeof(why));
 	case FQ_FK_CIDR:
-		return fa_cidr_parse(value, &f->dst_lo, &f->dst_hi, why, sizeof(why)) ? -1 : 0;
+		return fa_cidr_parse(value, &f->dst_lo, &f->dst_hi, why, sizeof(why));
 	case FQ_FK_UINT:
 		if (parse_uint(value, d->max, &n))
-			return -1;
+			return -EINVAL;
 		*(int64_t *)(void *)field = n;
 		return 0;
 	case FQ_FK_PROTO:
 		n = fa_protocol_parse(value);
 		if (n < 0)
-			return -1;
+			return -EINVAL;
 		*(int64_t *)(void *)field = n;
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int fq_filter_set(struct fq_filters *f, const char *option, const char *value, int64_t now_ns,

@@ -3,7 +3,7 @@
  * flowq's top level: --help, --version, and dispatch to a sub-command. In the
  * core library (not in main) so tests can drive whole commands in-process.
  * The one place, with the fq_cmd_* functions, that turns errors into exit
- * codes: a parse error is a usage error.
+ * codes (with fq_exit_code, exit_code.h).
  */
 #include "commands.h"
 
@@ -34,8 +34,9 @@ int fq_main(int argc, char **argv)
 		if (strcmp(cmd->name, name) != 0)
 			continue;
 		struct fq_cli cli;
-		if (fq_cli_parse(cmd, argc - 1, argv + 1, &cli))
-			return FA_EXIT_USAGE;
+		int rc = fq_cli_parse(cmd, argc - 1, argv + 1, &cli);
+		if (rc)
+			return fq_exit_code(rc, FA_EXIT_USAGE);
 		if (cli.help) {
 			fq_help_print(cmd, stdout);
 			return fflush(stdout) == 0 ? FA_EXIT_OK : FA_EXIT_IO;

@@ -31,7 +31,7 @@ static int step(struct fq_merge *m, size_t i)
 		return 0;
 	}
 	m->live[i] = false;
-	return rc == SQLITE_DONE ? 0 : -rc;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int fq_merge_next(struct fq_merge *m, size_t *which)

@@ -29,7 +29,7 @@ struct fq_merge {
 int fq_merge_init(struct fq_merge *m, sqlite3_stmt **stmts, size_t n, int key_col);
 /*
  * Advance to the next row: returns 1 with *which set (stmts[*which] is on the
- * row), 0 when every statement is done, or a negative SQLite error code with
+ * row), 0 when every statement is done, or -EIO (sqlite3_errmsg says why) with
  * *which naming the failing statement.
  */
 int fq_merge_next(struct fq_merge *m, size_t *which);

@@ -3,6 +3,7 @@
 #include "stream.h"
 
 #include "atomic_output.h"
+#include "exit_code.h"
 #include "dbset.h"
 #include "fa_exit.h"
 #include "merge.h"
@@ -35,175 +36,194 @@ struct fq_value fq_col_value(sqlite3_stmt *st, int col)
 	}
 }
 
+/* One run of the skeleton: its handles (all released by stream_close) and its message. */
+struct stream {
+	const struct fq_cli *cli;
+	const struct fq_stream_spec *spec;
+	struct fq_dbset dbs;
+	struct fq_atomic atomic;
+	struct fq_merge merge;
+	struct fq_writer writer;
+	sqlite3_stmt *st[FQ_MAX_DB];
+	struct fq_value *vals;
+	struct fq_out *out;
+	enum fq_format format;
+	uint64_t expected; /* the record count a counted format announced */
+	char err[1024];
+};
+
 /* The number of rows the export will have: the same query counted, under the same snapshot. */
-static int count_rows(const struct fq_cli *cli, struct fq_dbset *dbs,
-		      const struct fq_stream_spec *spec, uint64_t *total, char *err, size_t errlen)
+static int count_rows(struct stream *s)
 {
 	sqlite3_stmt *st[FQ_MAX_DB] = {NULL};
-	int rc = fq_dbset_prepare(dbs, spec->count_kind, &cli->filters, st, err, errlen);
+	const struct fq_filters *f = &s->cli->filters;
+	int rc = fq_dbset_prepare(&s->dbs, s->spec->count_kind, f, st, s->err, sizeof(s->err));
 	if (rc)
 		return rc;
-	*total = 0;
-	for (size_t i = 0; i < dbs->n; i++) {
+	s->expected = 0;
+	for (size_t i = 0; i < s->dbs.n; i++) {
 		if (sqlite3_step(st[i]) != SQLITE_ROW) {
-			snprintf(err, errlen, "%s: query failed: %s", dbs->paths[i],
-				 sqlite3_errmsg(dbs->db[i]));
-			rc = -FA_EXIT_DB;
+			snprintf(s->err, sizeof(s->err), "%s: query failed: %s", s->dbs.paths[i],
+				 sqlite3_errmsg(s->dbs.db[i]));
+			rc = -EIO;
 			goto out;
 		}
-		*total += (uint64_t)sqlite3_column_int64(st[i], 0);
+		s->expected += (uint64_t)sqlite3_column_int64(st[i], 0);
 	}
-	if ((cli->filters.set & FQ_F_LIMIT) && *total > (uint64_t)cli->filters.limit)
-		*total = (uint64_t)cli->filters.limit;
+	if ((f->set & FQ_F_LIMIT) && s->expected > (uint64_t)f->limit)
+		s->expected = (uint64_t)f->limit;
 out:
-	fq_stmts_finalize(st, dbs->n);
+	fq_stmts_finalize(st, s->dbs.n);
 	return rc;
+}
+
+/* Check and open the output, open the databases, set up the writer. Returns an fa_exit code. */
+static int stream_open(struct stream *s)
+{
+	const struct fq_cli *cli = s->cli;
+	if (cli->output &&
+	    fq_atomic_check_target(cli->output, cli->dbs, cli->ndb, s->err, sizeof(s->err)))
+		return FA_EXIT_USAGE;
+	int rc = fq_dbset_open(&s->dbs, cli->dbs, cli->ndb, s->err, sizeof(s->err));
+	if (rc)
+		return fq_exit_code(rc, FA_EXIT_DB);
+	int fd = STDOUT_FILENO;
+	if (cli->output) {
+		if (fq_atomic_open(&s->atomic, cli->output, s->err, sizeof(s->err)))
+			return FA_EXIT_IO;
+		fd = s->atomic.fd;
+	}
+	s->format = fq_format_resolve(cli->format, fd);
+	s->out = calloc(1, sizeof(*s->out)); /* zeroed: fq_out_release is safe before init */
+	s->vals = calloc(s->spec->schema->n, sizeof(*s->vals));
+	if (!s->out || !s->vals) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return FA_EXIT_INTERNAL;
+	}
+	fq_out_init(s->out, fd, cli->digest);
+	if (fq_writer_init(&s->writer, s->format, s->out, s->spec->schema)) {
+		snprintf(s->err, sizeof(s->err), "--format %s is not available here",
+			 fq_format_name(s->format));
+		return FA_EXIT_USAGE;
+	}
+	s->writer.signer = s->spec->signer;
+	return FA_EXIT_OK;
+}
+
+/* Count the rows when the format needs it, prepare the query, begin the format. */
+static int stream_begin(struct stream *s)
+{
+	int rc = fq_format_counted(s->format) ? count_rows(s) : 0;
+	if (!rc)
+		rc = fq_dbset_prepare(&s->dbs, s->spec->kind, &s->cli->filters, s->st, s->err,
+				      sizeof(s->err));
+	if (rc)
+		return fq_exit_code(rc, FA_EXIT_DB);
+	if (fq_merge_init(&s->merge, s->st, s->dbs.n, s->spec->key_col)) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return FA_EXIT_INTERNAL;
+	}
+	rc = fq_writer_begin(&s->writer, s->expected);
+	if (rc)
+		return fq_exit_code(fq_writer_failure(&s->writer, rc, s->err, sizeof(s->err)),
+				    FA_EXIT_IO);
+	return FA_EXIT_OK;
+}
+
+/* Write every row, merged in time order, as a record, up to --limit. */
+static int stream_rows(struct stream *s)
+{
+	const struct fq_filters *f = &s->cli->filters;
+	const struct fq_stream_spec *spec = s->spec;
+	struct fq_progress progress;
+	bool limited = f->set & FQ_F_LIMIT;
+	size_t which = 0;
+	fq_progress_init(&progress);
+	while (!limited || s->writer.records < (uint64_t)f->limit) {
+		int rc = fq_merge_next(&s->merge, &which);
+		if (rc < 0) {
+			snprintf(s->err, sizeof(s->err), "%s: reading failed: %s",
+				 s->dbs.paths[which], sqlite3_errmsg(s->dbs.db[which]));
+			return FA_EXIT_DB;
+		}
+		if (rc == 0)
+			break;
+		rc = spec->row(s->st[which], which, spec->ctx, s->vals);
+		if (rc == -EINVAL && spec->row_error) {
+			snprintf(s->err, sizeof(s->err), "%s: %s", s->dbs.paths[which],
+				 spec->row_error(spec->ctx));
+			return FA_EXIT_DB;
+		}
+		if (rc || fq_writer_record(&s->writer, s->vals)) {
+			snprintf(s->err, sizeof(s->err), "out of memory");
+			return FA_EXIT_INTERNAL;
+		}
+		if (s->out->err)
+			break; /* the flush below says why */
+		fq_progress_tick(&progress);
+	}
+	fq_progress_done(&progress);
+	return FA_EXIT_OK;
+}
+
+/* End the format, flush, check the count, put --output in place, print the digest. */
+static int stream_finish(struct stream *s)
+{
+	const struct fq_cli *cli = s->cli;
+	int rc = fq_writer_end(&s->writer);
+	if (rc)
+		return fq_exit_code(fq_writer_failure(&s->writer, rc, s->err, sizeof(s->err)),
+				    FA_EXIT_IO);
+	rc = fq_out_flush(s->out);
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s: write failed: %s",
+			 cli->output ? cli->output : "standard output", strerror(-rc));
+		return FA_EXIT_IO;
+	}
+	if (fq_format_counted(s->format) && s->writer.records != s->expected) {
+		snprintf(s->err, sizeof(s->err), "internal error: counted %llu records, wrote %llu",
+			 (unsigned long long)s->expected, (unsigned long long)s->writer.records);
+		return FA_EXIT_INTERNAL;
+	}
+	if (cli->output && fq_atomic_commit(&s->atomic, s->err, sizeof(s->err)))
+		return FA_EXIT_IO;
+	if (cli->digest) {
+		char text[FA_SHA256_TEXT_LEN];
+		if (fq_out_digest(s->out, text)) {
+			snprintf(s->err, sizeof(s->err),
+				 "--digest: libcrypto failed to hash the output");
+			return FA_EXIT_INTERNAL;
+		}
+		fprintf(stderr, "%s\n", text);
+	}
+	return FA_EXIT_OK;
+}
+
+static void stream_close(struct stream *s)
+{
+	fq_writer_destroy(&s->writer);
+	fq_merge_free(&s->merge);
+	fq_stmts_finalize(s->st, s->dbs.n);
+	fq_dbset_close(&s->dbs);
+	fq_atomic_abort(&s->atomic);
+	free(s->vals);
+	if (s->out)
+		fq_out_release(s->out);
+	free(s->out);
 }
 
 int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 {
-	struct fq_dbset dbs = {0};
-	struct fq_atomic atomic = {.fd = -1};
-	struct fq_merge merge = {0};
-	struct fq_writer writer = {0};
-	struct fq_progress progress;
-	sqlite3_stmt *st[FQ_MAX_DB] = {NULL};
-	struct fq_value *vals = NULL;
-	struct fq_out *out = NULL;
-	char err[1024] = "";
-	int exit_code = FA_EXIT_OK;
-	uint64_t expected = 0;
-
-	if (cli->output &&
-	    fq_atomic_check_target(cli->output, cli->dbs, cli->ndb, err, sizeof(err))) {
-		exit_code = FA_EXIT_USAGE;
-		goto fail;
-	}
-	int rc = fq_dbset_open(&dbs, cli->dbs, cli->ndb, err, sizeof(err));
-	if (rc) {
-		exit_code = -rc;
-		goto fail;
-	}
-	int fd = STDOUT_FILENO;
-	if (cli->output) {
-		if (fq_atomic_open(&atomic, cli->output, err, sizeof(err))) {
-			exit_code = FA_EXIT_IO;
-			goto fail;
-		}
-		fd = atomic.fd;
-	}
-	enum fq_format format = fq_format_resolve(cli->format, fd);
-	out = calloc(1, sizeof(*out)); /* zeroed: fq_out_release is safe before init */
-	vals = calloc(spec->schema->n, sizeof(*vals));
-	if (!out || !vals) {
-		snprintf(err, sizeof(err), "out of memory");
-		exit_code = FA_EXIT_INTERNAL;
-		goto fail;
-	}
-	fq_out_init(out, fd, cli->digest);
-	if (fq_writer_init(&writer, format, out, spec->schema)) {
-		snprintf(err, sizeof(err), "--format %s is not available here",
-			 fq_format_name(format));
-		exit_code = FA_EXIT_USAGE;
-		goto fail;
-	}
-	writer.signer = spec->signer;
-	if (fq_format_counted(format)) {
-		rc = count_rows(cli, &dbs, spec, &expected, err, sizeof(err));
-		if (rc) {
-			exit_code = -rc;
-			goto fail;
-		}
-	}
-	rc = fq_dbset_prepare(&dbs, spec->kind, &cli->filters, st, err, sizeof(err));
-	if (rc) {
-		exit_code = -rc;
-		goto fail;
-	}
-	if (fq_merge_init(&merge, st, dbs.n, spec->key_col)) {
-		snprintf(err, sizeof(err), "out of memory");
-		exit_code = FA_EXIT_INTERNAL;
-		goto fail;
-	}
-	rc = fq_writer_begin(&writer, expected);
-	if (rc) {
-		exit_code = fq_writer_failure(&writer, rc, err, sizeof(err));
-		goto fail;
-	}
-	fq_progress_init(&progress);
-	bool limited = cli->filters.set & FQ_F_LIMIT;
-	size_t which = 0;
-	while (!limited || writer.records < (uint64_t)cli->filters.limit) {
-		rc = fq_merge_next(&merge, &which);
-		if (rc < 0) {
-			snprintf(err, sizeof(err), "%s: reading failed: %s", dbs.paths[which],
-				 sqlite3_errmsg(dbs.db[which]));
-			exit_code = FA_EXIT_DB;
-			goto fail;
-		}
-		if (rc == 0)
-			break;
-		rc = spec->row(st[which], which, spec->ctx, vals);
-		if (rc == -EINVAL && spec->row_error) {
-			snprintf(err, sizeof(err), "%s: %s", dbs.paths[which],
-				 spec->row_error(spec->ctx));
-			exit_code = FA_EXIT_DB;
-			goto fail;
-		}
-		if (rc || fq_writer_record(&writer, vals)) {
-			snprintf(err, sizeof(err), "out of memory");
-			exit_code = FA_EXIT_INTERNAL;
-			goto fail;
-		}
-		if (out->err)
-			break;
-		fq_progress_tick(&progress);
-	}
-	fq_progress_done(&progress);
-	rc = fq_writer_end(&writer);
-	if (rc) {
-		exit_code = fq_writer_failure(&writer, rc, err, sizeof(err));
-		goto fail;
-	}
-	rc = fq_out_flush(out);
-	if (rc) {
-		snprintf(err, sizeof(err), "%s: write failed: %s",
-			 cli->output ? cli->output : "standard output", strerror(-rc));
-		exit_code = FA_EXIT_IO;
-		goto fail;
-	}
-	if (fq_format_counted(format) && writer.records != expected) {
-		snprintf(err, sizeof(err), "internal error: counted %llu records, wrote %llu",
-			 (unsigned long long)expected, (unsigned long long)writer.records);
-		exit_code = FA_EXIT_INTERNAL;
-		goto fail;
-	}
-	if (cli->output && fq_atomic_commit(&atomic, err, sizeof(err))) {
-		exit_code = FA_EXIT_IO;
-		goto fail;
-	}
-	if (cli->digest) {
-		char text[FA_SHA256_TEXT_LEN];
-		if (fq_out_digest(out, text)) {
-			snprintf(err, sizeof(err), "--digest: libcrypto failed to hash the output");
-			exit_code = FA_EXIT_INTERNAL;
-			goto fail;
-		}
-		fprintf(stderr, "%s\n", text);
-	}
-	goto done;
-fail:
-	if (err[0])
-		fq_error(cli, "%s", err);
-done:
-	fq_writer_destroy(&writer);
-	fq_merge_free(&merge);
-	fq_stmts_finalize(st, dbs.n);
-	fq_dbset_close(&dbs);
-	fq_atomic_abort(&atomic);
-	free(vals);
-	if (out)
-		fq_out_release(out);
-	free(out);
+	struct stream s = {.cli = cli, .spec = spec, .atomic = {.fd = -1}};
+	int exit_code = stream_open(&s);
+	if (exit_code == FA_EXIT_OK)
+		exit_code = stream_begin(&s);
+	if (exit_code == FA_EXIT_OK)
+		exit_code = stream_rows(&s);
+	if (exit_code == FA_EXIT_OK)
+		exit_code = stream_finish(&s);
+	if (exit_code != FA_EXIT_OK && s.err[0])
+		fq_error(cli, "%s", s.err);
+	stream_close(&s);
 	return exit_code;
 }

@@ -34,7 +34,11 @@ struct fq_stream_spec {
 	const struct fq_cose_signer *signer; /* --format cose-sign1: key and kid (export) */
 };
 
-/* Run spec for the parsed command line. Returns an fa_exit code. */
+/*
+ * Run spec for the parsed command line: the body of the command that calls
+ * it, so it returns an fa_exit code (mapped with fq_exit_code, commands.h)
+ * after printing one line for a failure.
+ */
 int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec);
 /* Text of column col, or NULL when it is NULL. */
 const char *fq_col_text(sqlite3_stmt *st, int col);

@@ -3,8 +3,6 @@
 #include "writer.h"
 
 #include "cbor_writer.h"
-#include "cose_writer.h"
-#include "fa_exit.h"
 #include "json_writer.h"
 
 #include <errno.h>
@@ -30,7 +28,7 @@ int fq_format_parse(const char *text, enum fq_format *out)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 const char *fq_format_name(enum fq_format f)
@@ -47,10 +45,10 @@ int fq_writer_failure(const struct fq_writer *w, int rc, char *err, size_t errle
 {
 	if (!w->err[0]) {
 		snprintf(err, errlen, "out of memory");
-		return FA_EXIT_INTERNAL;
+		return -ENOMEM;
 	}
 	snprintf(err, errlen, "%s", w->err);
-	return -rc;
+	return rc;
 }
 
 enum fq_format fq_format_resolve(enum fq_format f, int fd)

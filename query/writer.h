@@ -15,8 +15,10 @@
  * cose-sign1: the cbor bytes as the payload of one signed COSE_Sign1
  * (cose_writer.h); it needs w->signer set before begin.
  *
- * begin and end return 0 or a negative number: a negative fa_exit code with
- * the reason in w->err when w->err is set, else -ENOMEM.
+ * begin and end return 0 or -errno, with the reason in w->err when w->err is
+ * set, else -ENOMEM. cose-sign1's say -EINVAL for a missing --kid, -EIO for
+ * its temporary file, -EFAULT for an internal failure, and cose_sig.h's
+ * errors.
  */
 #ifndef FLOWQ_WRITER_H
 #define FLOWQ_WRITER_H
@@ -56,16 +58,18 @@ struct fq_writer {
 
 /* The table format's operations (table_writer.c). */
 extern const struct fq_writer_ops fq_table_ops;
+/* The cose-sign1 format's operations (cose_writer.c; w->signer must be set). */
+extern const struct fq_writer_ops fq_cose_sign1_ops;
 
-/* Parse a --format value. Returns 0, or -1 for an unknown name. */
+/* Parse a --format value. Returns 0, or -EINVAL for an unknown name. */
 int fq_format_parse(const char *text, enum fq_format *out);
 /* The --format name of f. */
 const char *fq_format_name(enum fq_format f);
 /* True when f writes one definite-length array, whose head needs the record count. */
 bool fq_format_counted(enum fq_format f);
 /*
- * After begin or end returned rc != 0: the fa_exit code, with the one-line
- * reason copied into err.
+ * After begin or end returned rc != 0: the one-line reason copied into err,
+ * and the error (-ENOMEM when the writer gave no reason).
  */
 int fq_writer_failure(const struct fq_writer *w, int rc, char *err, size_t errlen);
 /* FQ_FMT_AUTO resolved against the fd: table when it is a terminal, else ndjson. */

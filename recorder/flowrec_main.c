@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 			       o.durability_full ? FA_DB_DURABILITY_FULL : FA_DB_DURABILITY_NORMAL,
 			       &db, err, sizeof(err));
 	if (rc < 0) {
-		exit_code = -rc;
+		exit_code = rc == -EMEDIUMTYPE ? FA_EXIT_NOT_FLOWAUDIT : FA_EXIT_DB;
 		goto fail;
 	}
 	setup.store = flow_store_open(db, o.db, err, sizeof(err));

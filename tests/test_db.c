@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "fa_db.h"
-#include "fa_exit.h"
 #include "fa_version.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +143,11 @@ static void test_refuses_non_sqlite_file(void **state)
 	FILE *f = fopen(path, "w");
 	fputs("this is a text file, not a database at all\n", f);
 	fclose(f);
-	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_null(db);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "not a flowaudit database"));
-	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -EMEDIUMTYPE);
 }
 
 static void test_refuses_foreign_and_newer_databases(void **state)
@@ -159,17 +159,17 @@ static void test_refuses_foreign_and_newer_databases(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_non_null(strstr(err, "other tables"));
-	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -EMEDIUMTYPE);
 
 	path_in_dir(path, sizeof(path), "newer.db");
 	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), 0);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_non_null(strstr(err, "schema version 99 is newer"));
-	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_non_null(strstr(err, "schema version 99 is newer"));
 
 	path_in_dir(path, sizeof(path), "otherapp.db");
@@ -177,7 +177,7 @@ static void test_refuses_foreign_and_newer_databases(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id=1234", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_non_null(strstr(err, "application_id"));
 }
 
@@ -210,7 +210,7 @@ static void test_writer_refuses_damaged_database(void **state)
 	fseek(f, (size / 2) & ~4095L, SEEK_SET);
 	fwrite(junk, 1, sizeof(junk), f);
 	fclose(f);
-	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -FA_EXIT_NOT_FLOWAUDIT);
+	assert_int_equal(fa_db_open_writer(path, 0, &db, err, sizeof(err)), -EMEDIUMTYPE);
 	assert_null(db);
 	assert_non_null(strstr(err, "database is damaged"));
 	assert_non_null(strstr(err, path));
@@ -230,7 +230,7 @@ static void test_reader_is_read_only_and_needs_a_file(void **state)
 	assert_int_equal(sqlite3_extended_errcode(db) & 0xff, SQLITE_READONLY);
 	sqlite3_close(db);
 	path_in_dir(path, sizeof(path), "missing.db");
-	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -FA_EXIT_DB);
+	assert_int_equal(fa_db_open_reader(path, &db, err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "No such file"));
 	assert_int_not_equal(access(path, F_OK), 0); /* the reader created nothing */
 }

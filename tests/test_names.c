@@ -15,6 +15,7 @@
 #include "fa_names.h"
 #include "monitor_error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,10 +101,10 @@ static void test_protocol_names(void **state)
 	assert_int_equal(fa_protocol_parse("tcp"), 6);
 	assert_int_equal(fa_protocol_parse("icmpv6"), 58);
 	assert_int_equal(fa_protocol_parse("47"), 47);
-	assert_int_equal(fa_protocol_parse("256"), -1);
-	assert_int_equal(fa_protocol_parse("TCP"), -1);
-	assert_int_equal(fa_protocol_parse("6x"), -1);
-	assert_int_equal(fa_protocol_parse(""), -1);
+	assert_int_equal(fa_protocol_parse("256"), -EINVAL);
+	assert_int_equal(fa_protocol_parse("TCP"), -EINVAL);
+	assert_int_equal(fa_protocol_parse("6x"), -EINVAL);
+	assert_int_equal(fa_protocol_parse(""), -EINVAL);
 }
 
 static void test_close_reason_and_direction_names(void **state)

@@ -17,7 +17,6 @@
 #include "cose.h"
 #include "cose_key.h"
 #include "cose_sig.h"
-#include "fa_exit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -378,14 +377,13 @@ static void key_loading(void **state)
 	fq_cose_key_free(&k);
 	fq_cose_key_free(&k); /* twice: safe */
 
-	expect_load(true, "p384.pem", NULL, -FA_EXIT_KEY_TYPE, "curve secp384r1");
-	expect_load(true, "rsa.pem", NULL, -FA_EXIT_KEY_TYPE, "type RSA");
-	expect_load(true, "ed448.pem", NULL, -FA_EXIT_KEY_TYPE, "type ED448");
-	expect_load(false, "rsa.pem.pub", NULL, -FA_EXIT_KEY_TYPE, "type RSA");
-	expect_load(false, "p384.pem.pub", NULL, -FA_EXIT_KEY_TYPE, "secp384r1");
+	expect_load(true, "p384.pem", NULL, -EKEYREJECTED, "curve secp384r1");
+	expect_load(true, "rsa.pem", NULL, -EKEYREJECTED, "type RSA");
+	expect_load(true, "ed448.pem", NULL, -EKEYREJECTED, "type ED448");
+	expect_load(false, "rsa.pem.pub", NULL, -EKEYREJECTED, "type RSA");
+	expect_load(false, "p384.pem.pub", NULL, -EKEYREJECTED, "secp384r1");
 
-	expect_load(true, "enc.pem", NULL, -FA_EXIT_KEY_UNREADABLE,
-		    "encrypted; give its passphrase");
+	expect_load(true, "enc.pem", NULL, -ENOKEY, "encrypted; give its passphrase");
 	write_file("pass", "s3cret\n", 7);
 	write_file("pass-crlf", "s3cret\r\nignored\n", 16);
 	write_file("pass-bare", "s3cret", 6);
@@ -394,24 +392,24 @@ static void key_loading(void **state)
 	expect_load(true, "enc.pem", "pass", 0, NULL);
 	expect_load(true, "enc.pem", "pass-crlf", 0, NULL);
 	expect_load(true, "enc.pem", "pass-bare", 0, NULL);
-	expect_load(true, "enc.pem", "pass-wrong", -FA_EXIT_KEY_UNREADABLE, "wrong passphrase");
-	expect_load(true, "enc.pem", "pass-empty", -FA_EXIT_KEY_UNREADABLE, "no passphrase");
-	expect_load(true, "enc.pem", "no-such-pass", -FA_EXIT_KEY_UNREADABLE, "--key-pass-file");
+	expect_load(true, "enc.pem", "pass-wrong", -ENOKEY, "wrong passphrase");
+	expect_load(true, "enc.pem", "pass-empty", -ENOKEY, "no passphrase");
+	expect_load(true, "enc.pem", "no-such-pass", -ENOKEY, "--key-pass-file");
 	/* A passphrase for a key that needs none is not used. */
 	expect_load(true, "ed25519.pem", "pass", 0, NULL);
 
-	expect_load(true, "ed25519.pem.pub", NULL, -FA_EXIT_KEY_UNREADABLE, "a public key");
-	expect_load(false, "ed25519.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "a private key");
-	expect_load(false, "enc.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "a private key");
-	expect_load(true, "missing.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "cannot read");
+	expect_load(true, "ed25519.pem.pub", NULL, -ENOKEY, "a public key");
+	expect_load(false, "ed25519.pem", NULL, -ENOKEY, "a private key");
+	expect_load(false, "enc.pem", NULL, -ENOKEY, "a private key");
+	expect_load(true, "missing.pem", NULL, -ENOKEY, "cannot read");
 	write_file("junk.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
 		   56);
-	expect_load(true, "junk.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "not a PEM private key");
-	expect_load(false, "junk.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "not a PEM public key");
+	expect_load(true, "junk.pem", NULL, -ENOKEY, "not a PEM private key");
+	expect_load(false, "junk.pem", NULL, -ENOKEY, "not a PEM public key");
 	char *big = calloc(1, 70000);
 	write_file("big.pem", big, 70000);
 	free(big);
-	expect_load(true, "big.pem", NULL, -FA_EXIT_KEY_UNREADABLE, "larger than");
+	expect_load(true, "big.pem", NULL, -ENOKEY, "larger than");
 }
 
 /* ------------------------------------------------------- sign and check */
@@ -481,36 +479,33 @@ static void sign_and_check(int type)
 	free(back);
 
 	/* Not by another key, nor with any byte changed. */
-	assert_int_equal(fq_cose_verify(&wrong, &m, sig, sizeof(sig), err, sizeof(err)),
-			 -FA_EXIT_BAD_SIGNATURE);
+	assert_int_equal(fq_cose_verify(&wrong, &m, sig, sizeof(sig), err, sizeof(err)), -EBADMSG);
 	uint64_t spots[] = {0, 1, 4095, 4096, n / 2, n - 1};
 	for (size_t i = 0; i < sizeof(spots) / sizeof(spots[0]); i++) {
 		flip(fd, spots[i]);
 		assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)),
-				 -FA_EXIT_BAD_SIGNATURE);
+				 -EBADMSG);
 		flip(fd, spots[i]);
 	}
 	for (size_t i = 0; i < FQ_COSE_SIG_LEN; i++) {
 		sig[i] ^= 0x80;
 		assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)),
-				 -FA_EXIT_BAD_SIGNATURE);
+				 -EBADMSG);
 		sig[i] ^= 0x80;
 	}
 	prefix[pre - 1] ^= 0x01; /* the Sig_structure's payload length */
-	assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)),
-			 -FA_EXIT_BAD_SIGNATURE);
+	assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)), -EBADMSG);
 	prefix[pre - 1] ^= 0x01;
-	assert_int_equal(fq_cose_verify(&pub, &m, sig, 63, err, sizeof(err)),
-			 -FA_EXIT_BAD_SIGNATURE);
+	assert_int_equal(fq_cose_verify(&pub, &m, sig, 63, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "63 bytes"));
 	assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)), 0);
 
 	/* A file shorter than the message is a read error, not a signature. */
 	assert_int_equal(ftruncate(fd, (off_t)(n / 2)), 0);
 	if (priv.alg == FQ_COSE_ES256) {
-		assert_int_equal(fq_cose_sign(&priv, &m, sig, err, sizeof(err)), -FA_EXIT_IO);
+		assert_int_equal(fq_cose_sign(&priv, &m, sig, err, sizeof(err)), -EIO);
 		assert_int_equal(fq_cose_verify(&pub, &m, sig, sizeof(sig), err, sizeof(err)),
-				 -FA_EXIT_NOT_COSE);
+				 -EPROTO);
 	}
 	close(fd);
 	free(payload);
