@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# End-to-end capture with flowaudit's own tc program (issue 3, point 6).
+# End-to-end capture with flowaudit's own tc program.
 #
 #   test_ebpf_capture.sh FLOWREC [FLOWQ] [cell|host]
 #
