@@ -9,7 +9,8 @@
 #             state into a fresh database of the same schema
 #   raw       bare_insert raw: N rows of flow_events' shape into a table with
 #             no secondary index
-#   pipeline  pipeline_bench: read, decode and track the same file, no SQLite
+#   pipeline  pipeline_bench: read, decode, and the whole record pipeline
+#             (decode, track, queue) on the same file, commits timed apart
 # The baselines copy the rows of a flowrec database, so the round order is
 # flowrec first, then the baselines on its output; the next round runs them
 # in the reverse order on the previous round's database, and so on, so that
@@ -60,10 +61,12 @@ run_raw() { # ROUND REF_DB
 }
 
 run_pipeline() { # ROUND
-	local out
-	out=$("$BIN_PIPELINE" "$IN") || die "pipeline_bench failed"
+	local out db=$WORK/pipeline.db
+	rm -f "$db" "$db-wal" "$db-shm"
+	out=$("$BIN_PIPELINE" "$IN" "$db") || die "pipeline_bench failed"
+	rm -f "$db" "$db-wal" "$db-shm"
 	record ingest "$N" pipeline "$1" records "$(kv "$out" records)"
-	for stage in read decode track; do
+	for stage in read decode pipeline; do
 		record ingest "$N" "$stage" "$1" seconds "$(kv "$out" "${stage}_seconds")"
 	done
 }

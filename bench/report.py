@@ -207,7 +207,7 @@ def ingest(r):
                      f"{fmt_int(events)} / {fmt_int(flows)}"])
         rec_s = r.num("ingest", n, "flowrec", "seconds")
         cells = [f"{n:,}"]
-        for stage in ("read", "decode", "track"):
+        for stage in ("read", "decode", "pipeline"):
             s = r.num("ingest", n, stage, "seconds")
             r.positive(f"ingest {n:,} {stage} rate", n / s)
             cells.append(f"{fmt_rate(n / s)} ({100 * s / rec_s:.1f}%)")
@@ -222,7 +222,8 @@ def ingest(r):
     r.p("Where the time goes without SQLite (pipeline_bench, the recorder's own code; "
         "in brackets: the stage's time as a share of flowrec's whole replay):")
     r.p()
-    r.table(["events", "read (replay source)", "decode", "track (conntrack + sweep)",
+    r.table(["events", "read (replay source)", "decode",
+             "pipeline (decode, track, queue; no commit)",
              "flowrec: duplicate opens / orphan closes (range over rounds)"], stage_rows)
 
 

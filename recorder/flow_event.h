@@ -11,10 +11,11 @@
 #ifndef FLOWAUDIT_FLOW_EVENT_H
 #define FLOWAUDIT_FLOW_EVENT_H
 
-#include "../common/fa_addr.h"
+#include "fa_addr.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 enum fa_event_kind {
 	FA_EVENT_OPENED = 1, /* a new flow: one decision, one flows row */
@@ -29,6 +30,12 @@ enum fa_clock {
 	FA_CLOCK_MONOTONIC = 0, /* v1 records: bpf_ktime_get_ns() */
 	FA_CLOCK_BOOTTIME = 1, /* v2 records and NFLOG: bpf_ktime_get_boot_ns() */
 };
+
+/* The clock_gettime() clock whose readings a live source's records carry. */
+static inline clockid_t fa_clock_id(enum fa_clock clock)
+{
+	return clock == FA_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME;
+}
 
 #define FA_EVENT_TEXT_MAX 128
 

@@ -89,6 +89,24 @@ static int tee_refuse(const struct stat *st, void *ctx, char *err, size_t errlen
 	return c->refused;
 }
 
+/* The exit status of a run that ended with fault. */
+static int fault_exit_code(enum recorder_fault fault)
+{
+	switch (fault) {
+	case RECORDER_FAULT_NONE:
+		return FA_EXIT_OK;
+	case RECORDER_FAULT_SOURCE:
+		return FA_EXIT_SOURCE;
+	case RECORDER_FAULT_STORE:
+		return FA_EXIT_DB;
+	case RECORDER_FAULT_TEE:
+		return FA_EXIT_IO;
+	case RECORDER_FAULT_LOOP:
+	default:
+		return FA_EXIT_INTERNAL;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char err[ERR_LEN] = "";
@@ -170,7 +188,9 @@ int main(int argc, char **argv)
 		exit_code = FA_EXIT_PRIVS;
 		goto fail;
 	}
-	exit_code = recorder_loop_run(&setup);
+	enum recorder_fault fault;
+	recorder_loop_run(&setup, &fault);
+	exit_code = fault_exit_code(fault);
 	goto out;
 fail:
 	fprintf(stderr, "flowrec: %s\n", err);

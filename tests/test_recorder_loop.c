@@ -14,7 +14,6 @@
 
 #include "conn_record_v2.h"
 #include "fa_db.h"
-#include "fa_exit.h"
 #include "flow_record_v1.h"
 #include "recorder_loop.h"
 #include "replay_frame.h"
@@ -90,7 +89,7 @@ static void put_v1(struct fixture *fx, uint16_t sport, uint64_t pkts, uint64_t t
 	put_frame(fx, REPLAY_KIND_FLOW_V1, &r, sizeof(r));
 }
 
-/* Replay the frames written so far as run `run` of cell `cell`; returns flowrec's exit code. */
+/* Replay the frames written so far as run `run` of cell `cell`; returns the run's fault. */
 static int run_replay(struct fixture *fx, const char *cell, const char *run, bool quiet)
 {
 	char err[512];
@@ -125,13 +124,15 @@ static int run_replay(struct fixture *fx, const char *cell, const char *run, boo
 				      .mono_offset_ns = 1000,
 				      .boot_offset_ns = 2000};
 	assert_int_equal(flow_store_begin_run(setup.store, &info, err, sizeof(err)), 0);
-	int rc = recorder_loop_run(&setup);
+	enum recorder_fault fault = RECORDER_FAULT_LOOP;
+	int rc = recorder_loop_run(&setup, &fault);
+	assert_true((rc == 0) == (fault == RECORDER_FAULT_NONE));
 	setup.sources[0]->ops->destroy(setup.sources[0]);
 	flow_store_close(setup.store);
 	sqlite3_close(w);
 	assert_int_equal(sqlite3_open_v2(fx->db_path, &fx->db, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
-	return rc;
+	return fault;
 }
 
 /* The first column of the first row of sql, as text ("" when none). */
@@ -151,7 +152,7 @@ static const char *one(struct fixture *fx, const char *sql)
 static void test_run_without_flows(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(run_replay(fx, "cell", "empty", true), FA_EXIT_OK);
+	assert_int_equal(run_replay(fx, "cell", "empty", true), RECORDER_FAULT_NONE);
 	assert_string_equal(one(fx, "SELECT end_status || '|' || (SELECT count(*) FROM flows)"
 				    " FROM runs"),
 			    "clean|0");
@@ -169,7 +170,7 @@ static void test_summary_escapes_ids(void **state)
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	assert_int_equal(rc, FA_EXIT_OK);
+	assert_int_equal(rc, RECORDER_FAULT_NONE);
 	char line[1024] = "";
 	FILE *f = fopen(fx->err_path, "r");
 	assert_non_null(f);
@@ -217,7 +218,7 @@ static void test_unrepresentable_values_are_rejects(void **state)
 	put_v2(fx, 1 * S, 1 * S, big, big, 60); /* the directions' sum overflows */
 	put_v2(fx, 1 * S, 1 * S, 1, 0, max); /* bytes 2^64-1 */
 	put_v1(fx, 4, big, 2 * S, 2); /* 2^63-1 packets: stored as it is */
-	assert_int_equal(run_replay(fx, "cell", "extreme", true), FA_EXIT_OK);
+	assert_int_equal(run_replay(fx, "cell", "extreme", true), RECORDER_FAULT_NONE);
 	assert_string_equal(
 		one(fx, "SELECT group_concat(reason, '|') FROM rejects"),
 		"first_seen 18446744073709551615 ns is beyond 2^63-1 ns: not a clock "
