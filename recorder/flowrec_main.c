@@ -89,6 +89,15 @@ static int tee_refuse(const struct stat *st, void *ctx, char *err, size_t errlen
 	return c->refused;
 }
 
+/*
+ * The exit status of a source that could not start (-errno): what this build
+ * or host lacks is "not supported", anything else is the source failing.
+ */
+static int source_exit_code(int err)
+{
+	return err == -ENOSYS ? FA_EXIT_UNSUPPORTED : FA_EXIT_SOURCE;
+}
+
 /* The exit status of a run that ended with fault. */
 static int fault_exit_code(enum recorder_fault fault)
 {
@@ -144,9 +153,15 @@ int main(int argc, char **argv)
 		exit_code = FA_EXIT_DB;
 		goto fail;
 	}
-	exit_code = source_select_start(&o, setup.sources, &setup.nsources, err, sizeof(err));
-	if (exit_code)
+	if (source_select_check(&o, err, sizeof(err)) < 0) {
+		exit_code = FA_EXIT_USAGE;
 		goto fail;
+	}
+	rc = source_select_start(&o, setup.sources, &setup.nsources, err, sizeof(err));
+	if (rc < 0) {
+		exit_code = source_exit_code(rc);
+		goto fail;
+	}
 	if (o.tee) {
 		/* Checked again on the open file, before it is truncated: no race. */
 		struct tee_check check = {.o = &o};

@@ -1,29 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The eBPF capture source (see source_ebpf.h): loads flowaudit's own tc
- * program through its bpftool skeleton, or an external v1 object, attaches it
- * inside the cell's network namespace and hands the ring buffer's records to
- * the main loop, raw.
- *
- * Attachment: tcx links first (kernel 6.6+, through bpf_link_create; the
- * kernel removes them when their fd closes, even if flowrec is killed, so
- * nothing is left behind). Without tcx: a clsact qdisc (created only if
- * absent, and then destroyed on exit) with one tc filter per hook. The
- * environment variable FLOWAUDIT_NO_TCX=1 forces the fallback (tests).
+ * The eBPF capture source (see source_ebpf.h), in the order of
+ * libbpf-bootstrap's loader: open and load flowaudit's own tc program through
+ * its bpftool skeleton (or an external v1 object), open the ring buffer,
+ * attach inside the cell's network namespace (tc_attach.h), then hand the
+ * ring buffer's records to the main loop, raw.
  *
  * Invariants:
  * - The ring-buffer callback only copies the record into the caller's
  *   record_buf; decoding (including the length check) is the decoder's job.
  *   A copy that fails for memory is counted (daemon drops), never silent.
- * - The sweep deletes a flow-table entry before it emits the flow's close,
- *   so a packet racing with it opens a new flow instead of being lost. A
- *   swept TCP flow's direction goes to FLOW_MEMORY first, so that packet
- *   continues the connection (midstream) rather than inventing a new one.
- * - A TCP flow closed by FIN or RST lingers in the table, still counting,
- *   until FLOW_LINGER_NS after the close; its closed record (final counters,
- *   the close's own time) comes from this sweep then.
- *   flow whose opened record the kernel deferred gets it from the sweep,
- *   just before its close.
+ * - The kernel's flow table is swept by flow_table_sweep.h (deletes before
+ *   closes, deferred opens before their close, lingers to their end).
  * - Every sweep starts with a flush of the kernel's summary slots (the
  *   flowaudit_flush program, run with BPF_PROG_TEST_RUN); at shutdown, after
  *   the detach, flushes repeat until every slot is emitted.
@@ -31,78 +19,41 @@
  */
 #include "source_ebpf.h"
 
-#include "../bpf/conn_record_v3.h"
-#include "../bpf/flow_counters.h"
-#include "../bpf/flow_table.h"
-#include "../bpf/replay_frame.h"
-#include "../common/fa_exit.h"
+#include "conn_record_v3.h"
+#include "flow_counters.h"
+#include "flow_table.h"
+#include "flow_table_sweep.h"
 #include "flowaudit.skel.h"
 #include "monitor_error.h"
-#include "netns.h"
+#include "replay_frame.h"
+#include "tc_attach.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-/*
- * tcx attach types (kernel 6.6). Debian 12's linux/bpf.h predates them, so
- * they are defined here with the kernel's values.
- */
-#define FA_BPF_TCX_INGRESS 46
-#define FA_BPF_TCX_EGRESS 47
-
-/* The kernel's "operation not supported" (ENOTSUPP is not in libc's errno.h). */
-#define FA_ENOTSUPP 524
 
 /* Returned by the ring-buffer callback to stop a drain at max records. */
 #define DRAIN_FULL (-EAGAIN)
-
-#define SWEEP_BATCH 1024
-
-enum hook {
-	HOOK_INGRESS = 0,
-	HOOK_EGRESS = 1,
-	HOOK_COUNT = 2,
-};
-
-struct attachment {
-	bool used;
-	int link_fd; /* tcx link, or -1 */
-	bool tc; /* a tc filter (fallback) */
-	__u32 handle; /* tc filter identity, for the detach */
-	__u32 priority;
-};
 
 struct ebpf_source {
 	struct source base; /* first: struct source * converts to this */
 	struct flowaudit_bpf *skel; /* built-in program, or NULL */
 	struct bpf_object *ext_obj; /* external v1 object, or NULL */
 	struct ring_buffer *rb;
+	struct tc_attach *tc; /* what is attached to the interface */
 	uint32_t kind; /* REPLAY_KIND_CONN_V3 or REPLAY_KIND_FLOW_V1 */
-	bool tcx_only; /* refuse the clsact fallback (privileges will be dropped) */
-	int table_fd; /* FLOW_TABLE, built-in only; else -1 */
 	int counters_fd; /* FLOW_COUNTERS, built-in only; else -1 */
-	int memory_fd; /* FLOW_MEMORY, built-in only; else -1 */
 	int flush_fd; /* the flowaudit_flush program, built-in only; else -1 */
-	int netns_fd; /* the cell's namespace (for the tc detach), or -1 */
-	int ifindex;
-	char iface[IF_NAMESIZE];
-	struct attachment att[HOOK_COUNT];
-	bool created_qdisc;
+	bool has_table; /* the built-in program's FLOW_TABLE: swept here */
+	struct flow_table_sweep sweep;
 	/* drain state: where the callback copies to, and how many more it may */
 	struct record_buf *out;
 	size_t room;
 	uint64_t daemon_drops; /* records lost for memory in the recorder */
-	/* A sweep in progress: the due keys, emitted SWEEP_CHUNK per call. */
-	struct flow_key *due;
-	size_t due_n;
-	size_t due_pos;
 };
 
 /* Closes one sweep call hands to the loop (bounds the records held at once). */
@@ -180,82 +131,11 @@ static int ebpf_read_counters(struct source *src, struct source_counters *out)
 	FA_HEALTH_IF_KERNEL(filled_by, out->name = sums[FLOW_COUNTER_##kernel];)
 	FA_HEALTH_COUNTERS(READ_KERNEL_COUNTER)
 #undef READ_KERNEL_COUNTER
-	out->daemon_drops = s->daemon_drops;
+	/* Records the daemon lost: ring reads, and the sweep's pushes that failed. */
+	out->daemon_drops = s->daemon_drops + s->sweep.push_failures;
 cleanup:
 	free(vals);
 	return ret;
-}
-
-/* Whether the sweep removes this entry now (limits NULL: shutdown, all). */
-static bool sweep_due(const struct flow_key *k, const struct flow_value *v, int64_t now,
-		      const struct sweep_limits *limits)
-{
-	int64_t idle;
-
-	if (!limits)
-		return true;
-	if (v->state == FLOW_STATE_LINGER)
-		return now - (int64_t)v->closed_ns >= (int64_t)FLOW_LINGER_NS;
-	idle = k->protocol == PKT_PROTO_TCP ? limits->tcp_idle_ns : limits->udp_idle_ns;
-	return now - (int64_t)v->last_seen_ns > idle;
-}
-
-static void push_record(struct ebpf_source *s, struct record_buf *out,
-			const struct conn_record_v3 *rec)
-{
-	if (record_buf_push(out, REPLAY_KIND_CONN_V3, rec, sizeof(*rec)) < 0)
-		s->daemon_drops++;
-}
-
-/*
- * Delete one due entry (re-checked on its latest value) and emit its close,
- * after its opened record if the kernel deferred that (it is only now over).
- */
-static int sweep_one(struct ebpf_source *s, const struct flow_key *k, int64_t now,
-		     const struct sweep_limits *limits, struct record_buf *out)
-{
-	struct conn_record_v3 rec;
-	struct flow_value v;
-	uint64_t closed_ns = (uint64_t)now;
-	uint8_t reason;
-
-	if (bpf_map_lookup_elem(s->table_fd, k, &v) < 0)
-		return 0; /* gone meanwhile */
-	if (!sweep_due(k, &v, now, limits))
-		return 0; /* a packet arrived meanwhile */
-	if (bpf_map_lookup_and_delete_elem(s->table_fd, k, &v) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		/* kernels without hash lookup-and-delete: the value read above is final enough */
-		if (bpf_map_delete_elem(s->table_fd, k) < 0)
-			return errno == ENOENT ? 0 : -errno;
-	}
-	if (limits && k->protocol == PKT_PROTO_TCP && s->memory_fd >= 0) {
-		/* a later packet of this 5-tuple continues it in the same direction */
-		struct flow_memory m = {.orig_is_lo = v.orig_is_lo, .direction = v.direction};
-		bpf_map_update_elem(s->memory_fd, k, &m, BPF_ANY); /* best effort: LRU */
-	}
-	if (v.reported == FLOW_UNREPORTED) {
-		flow_table_fill_record(&rec, k, &v, CONN_KIND_OPENED, CONN_CLOSE_NONE, 0);
-		rec.flags |= CONN_FLAG_DEFERRED;
-		rec.last_seen_ns = v.last_seen_ns;
-		push_record(s, out, &rec); /* the kernel never closed it: its close follows */
-	}
-	if (v.state == FLOW_STATE_LINGER) {
-		if (v.close_reported)
-			return 0;
-		reason = v.close_reason; /* its linger is over: the close, final counters */
-		closed_ns = v.closed_ns;
-	} else if (!limits) {
-		reason = CONN_CLOSE_RUN_END;
-	} else if (k->protocol == PKT_PROTO_TCP && v.fin_seen == (FLOW_FIN_ORIG | FLOW_FIN_RESP)) {
-		reason = CONN_CLOSE_TCP_FIN; /* both FINs, the last ACK never seen */
-	} else {
-		reason = CONN_CLOSE_IDLE;
-	}
-	flow_table_fill_record(&rec, k, &v, CONN_KIND_CLOSED, reason, closed_ns);
-	push_record(s, out, &rec);
-	return 0;
 }
 
 /*
@@ -275,185 +155,43 @@ static int flush_summaries(struct ebpf_source *s)
 }
 
 /*
- * Collect the keys of due entries. Batched lookups when the kernel has them
- * (one syscall per SWEEP_BATCH entries), else key-by-key iteration.
+ * The run's end: stop the program first (nothing new enters the table or the
+ * ring), then flush the summary slots until every one is emitted, taking the
+ * ring's records into out as they come.
  */
-static int collect_due(struct ebpf_source *s, int64_t now, const struct sweep_limits *limits,
-		       struct flow_key **keys_out, size_t *n_out)
+static int stop_and_flush(struct ebpf_source *s, struct record_buf *out)
 {
-	struct flow_key *due = NULL, *kbuf = NULL, *tmp;
-	struct flow_value *vbuf = NULL;
-	size_t n = 0, cap = 0;
-	__u32 count, batch_token = 0;
-	bool first = true, batched = true;
-	struct flow_key cur, next;
-	int ret = 0;
-
-	kbuf = calloc(SWEEP_BATCH, sizeof(*kbuf));
-	vbuf = calloc(SWEEP_BATCH, sizeof(*vbuf));
-	if (!kbuf || !vbuf) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		bool done = false;
-
-		if (batched) {
-			count = SWEEP_BATCH;
-			ret = bpf_map_lookup_batch(s->table_fd, first ? NULL : &batch_token,
-						   &batch_token, kbuf, vbuf, &count, NULL);
-			if (ret < 0 && errno == ENOENT) {
-				done = true;
-				ret = 0;
-			} else if (ret < 0 && first &&
-				   (errno == EINVAL || errno == ENOTSUP || errno == FA_ENOTSUPP)) {
-				batched = false;
-				ret = 0;
-				continue;
-			} else if (ret < 0) {
-				ret = -errno;
-				goto cleanup;
-			}
-		} else {
-			count = 0;
-			if (bpf_map_get_next_key(s->table_fd, first ? NULL : &cur, &next) < 0) {
-				done = true;
-			} else if (bpf_map_lookup_elem(s->table_fd, &next, &vbuf[0]) == 0) {
-				kbuf[0] = next;
-				count = 1;
-			}
-			cur = next;
-		}
-		first = false;
-		for (__u32 i = 0; i < count; i++) {
-			if (!sweep_due(&kbuf[i], &vbuf[i], now, limits))
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				tmp = realloc(due, cap * sizeof(*due));
-				if (!tmp) {
-					ret = -ENOMEM;
-					goto cleanup;
-				}
-				due = tmp;
-			}
-			due[n++] = kbuf[i];
-		}
-		if (done)
-			break;
-	}
-	*keys_out = due;
-	*n_out = n;
-	due = NULL;
-cleanup:
-	free(due);
-	free(kbuf);
-	free(vbuf);
+	int ret;
+	tc_attach_detach(s->tc);
+	s->out = out;
+	s->room = 0;
+	do {
+		ring_buffer__consume(s->rb);
+		ret = flush_summaries(s);
+	} while (ret == 1);
+	ring_buffer__consume(s->rb);
+	s->out = NULL;
 	return ret;
 }
-
-static void detach_all(struct ebpf_source *s);
 
 static int ebpf_sweep(struct source *src, int64_t now_boot_ns, const struct sweep_limits *limits,
 		      struct record_buf *out)
 {
 	struct ebpf_source *s = to_ebpf(src);
-	int ret = 0;
 
-	if (s->table_fd < 0)
+	if (!s->has_table)
 		return 0; /* v1 objects: the recorder tracks their flows itself */
-	if (s->due_pos >= s->due_n) {
-		/* A new sweep: find what is due now. */
-		free(s->due);
-		s->due = NULL;
-		s->due_n = s->due_pos = 0;
-		if (limits) {
-			ret = flush_summaries(s); /* the ring is drained as usual */
-		} else {
-			/* shutdown: stop the program, then collect what it emitted before the closes */
-			detach_all(s);
-			s->out = out;
-			s->room = 0;
-			do {
-				ring_buffer__consume(s->rb);
-				ret = flush_summaries(s);
-			} while (ret == 1);
-			ring_buffer__consume(s->rb);
-			s->out = NULL;
-		}
+	if (!flow_table_sweep_active(&s->sweep)) {
+		/* A new sweep: the summaries first (the ring is drained as usual), then what is due. */
+		int ret = limits ? flush_summaries(s) : stop_and_flush(s, out);
 		if (ret < 0)
 			fprintf(stderr, "flowrec: flushing the kernel's summaries failed: %s\n",
 				strerror(-ret));
-		ret = collect_due(s, now_boot_ns, limits, &s->due, &s->due_n);
-		if (ret < 0) {
-			fprintf(stderr, "flowrec: flow table sweep failed: %s\n", strerror(-ret));
+		ret = flow_table_sweep_start(&s->sweep, now_boot_ns, limits);
+		if (ret < 0)
 			return ret;
-		}
 	}
-	size_t end = s->due_n - s->due_pos > SWEEP_CHUNK ? s->due_pos + SWEEP_CHUNK : s->due_n;
-	for (; s->due_pos < end; s->due_pos++) {
-		ret = sweep_one(s, &s->due[s->due_pos], now_boot_ns, limits, out);
-		if (ret < 0) {
-			fprintf(stderr, "flowrec: flow table delete failed: %s\n", strerror(-ret));
-			s->due_pos = s->due_n; /* give up this sweep; the next one starts afresh */
-			return ret;
-		}
-	}
-	return s->due_pos < s->due_n ? 1 : 0;
-}
-
-/* Remove our tc filters (and the qdisc if we created it), inside the cell's namespace. */
-static void detach_tc(struct ebpf_source *s)
-{
-	struct netns_saved saved = {.orig_fd = -1};
-	char err[512];
-	bool any = false;
-
-	for (int h = 0; h < HOOK_COUNT; h++)
-		any |= s->att[h].tc;
-	if (!any && !s->created_qdisc)
-		return;
-	if (s->netns_fd >= 0 && netns_enter_fd(s->netns_fd, &saved, err, sizeof(err)) < 0) {
-		fprintf(stderr, "flowrec: detach: %s\n", err);
-		return;
-	}
-	for (int h = 0; h < HOOK_COUNT; h++) {
-		struct attachment *a = &s->att[h];
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-			    .attach_point = h == HOOK_INGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = a->handle, .priority = a->priority);
-
-		if (!a->tc)
-			continue;
-		if (bpf_tc_detach(&hook, &opts) < 0 && errno != ENOENT)
-			fprintf(stderr, "flowrec: detaching the tc filter from %s failed: %s\n",
-				s->iface, strerror(errno));
-		a->tc = false;
-	}
-	if (s->created_qdisc) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		if (bpf_tc_hook_destroy(&hook) < 0 && errno != ENOENT)
-			fprintf(stderr, "flowrec: removing the clsact qdisc of %s failed: %s\n",
-				s->iface, strerror(errno));
-		s->created_qdisc = false;
-	}
-	if (netns_restore(&saved, err, sizeof(err)) < 0)
-		fprintf(stderr, "flowrec: detach: %s\n", err);
-}
-
-static void detach_all(struct ebpf_source *s)
-{
-	for (int h = 0; h < HOOK_COUNT; h++) {
-		if (s->att[h].link_fd >= 0) {
-			close(s->att[h].link_fd); /* the kernel detaches the tcx link */
-			s->att[h].link_fd = -1;
-		}
-	}
-	detach_tc(s);
-	for (int h = 0; h < HOOK_COUNT; h++)
-		s->att[h].used = false;
+	return flow_table_sweep_next(&s->sweep, now_boot_ns, limits, out, SWEEP_CHUNK);
 }
 
 static void ebpf_destroy(struct source *src)
@@ -462,13 +200,11 @@ static void ebpf_destroy(struct source *src)
 
 	if (!s)
 		return;
-	detach_all(s);
-	free(s->due);
+	tc_attach_free(s->tc);
+	flow_table_sweep_fini(&s->sweep);
 	ring_buffer__free(s->rb);
 	flowaudit_bpf__destroy(s->skel);
 	bpf_object__close(s->ext_obj);
-	if (s->netns_fd >= 0)
-		close(s->netns_fd);
 	free(s);
 }
 
@@ -480,115 +216,6 @@ static const struct source_ops ebpf_ops = {
 	.sweep = ebpf_sweep,
 	.destroy = ebpf_destroy,
 };
-
-/*
- * Attach prog_fd on one hook: a tcx link if the kernel has tcx, else a tc
- * filter on a clsact qdisc. Must run inside the cell's namespace.
- */
-static int attach_hook(struct ebpf_source *s, int prog_fd, enum hook h, char *err, size_t errlen)
-{
-	struct attachment *a = &s->att[h];
-	LIBBPF_OPTS(bpf_link_create_opts, lopts);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-		    .attach_point = h == HOOK_INGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
-	const char *no_tcx = getenv("FLOWAUDIT_NO_TCX");
-	char msg[256];
-	int fd, ret;
-
-	if (no_tcx && strcmp(no_tcx, "1") == 0) {
-		fd = -1;
-		errno = EOPNOTSUPP;
-	} else {
-		fd = bpf_link_create(prog_fd, s->ifindex,
-				     (enum bpf_attach_type)(h == HOOK_INGRESS ? FA_BPF_TCX_INGRESS
-									      : FA_BPF_TCX_EGRESS),
-				     &lopts);
-	}
-	if (fd >= 0) {
-		a->used = true;
-		a->link_fd = fd;
-		return 0;
-	}
-	ret = -errno;
-	if (ret != -EINVAL && ret != -EOPNOTSUPP && ret != -FA_ENOTSUPP) {
-		snprintf(msg, sizeof(msg), "tcx link: %s", strerror(-ret));
-		monitor_error_attach_failed(err, errlen, s->iface, msg);
-		return ret;
-	}
-
-	if (s->tcx_only) {
-		snprintf(msg, sizeof(msg),
-			 "tcx links are not available (kernel 6.6 or later), and with --user the "
-			 "tc filters of the clsact fallback could not be removed after the "
-			 "privilege drop; run without --user on this kernel");
-		monitor_error_attach_failed(err, errlen, s->iface, msg);
-		return -EOPNOTSUPP;
-	}
-	/* no tcx: clsact + tc filter; a clsact that exists is not ours to remove */
-	ret = bpf_tc_hook_create(&hook);
-	if (ret == 0) {
-		s->created_qdisc = true;
-	} else if (ret != -EEXIST) {
-		snprintf(msg, sizeof(msg), "clsact qdisc: %s", strerror(-ret));
-		monitor_error_attach_failed(err, errlen, s->iface, msg);
-		return ret;
-	}
-	ret = bpf_tc_attach(&hook, &opts);
-	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "tc filter: %s", strerror(-ret));
-		monitor_error_attach_failed(err, errlen, s->iface, msg);
-		return ret;
-	}
-	a->used = true;
-	a->tc = true;
-	a->handle = opts.handle;
-	a->priority = opts.priority;
-	return 0;
-}
-
-/*
- * Enter the cell's namespace, resolve the interface there, attach the
- * programs (ingress_fd/egress_fd, -1 for a hook not wanted), and return.
- */
-static int attach(struct ebpf_source *s, const struct ebpf_source_config *cfg, int ingress_fd,
-		  int egress_fd, char *err, size_t errlen)
-{
-	struct netns_saved saved = {.orig_fd = -1};
-	char msg[256], rerr[512];
-	int ret = 0;
-
-	if (cfg->netns && *cfg->netns) {
-		s->netns_fd = netns_open(cfg->netns, err, errlen);
-		if (s->netns_fd < 0)
-			return s->netns_fd;
-		ret = netns_enter_fd(s->netns_fd, &saved, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
-	s->ifindex = (int)if_nametoindex(cfg->iface);
-	if (s->ifindex == 0) {
-		ret = -errno;
-		snprintf(msg, sizeof(msg), "no such interface%s%s: %s",
-			 cfg->netns ? " in netns " : "", cfg->netns ? cfg->netns : "",
-			 strerror(-ret));
-		monitor_error_attach_failed(err, errlen, cfg->iface, msg);
-		goto restore;
-	}
-	if (ingress_fd >= 0) {
-		ret = attach_hook(s, ingress_fd, HOOK_INGRESS, err, errlen);
-		if (ret < 0)
-			goto restore;
-	}
-	if (egress_fd >= 0)
-		ret = attach_hook(s, egress_fd, HOOK_EGRESS, err, errlen);
-restore:
-	if (netns_restore(&saved, rerr, sizeof(rerr)) < 0) {
-		snprintf(err, errlen, "%s", rerr);
-		ret = ret < 0 ? ret : -EPERM;
-	}
-	return ret;
-}
 
 /*
  * The pressure handling's settings (bpf/flow_pressure.h): the per-second rate
@@ -644,9 +271,10 @@ static int load_builtin(struct ebpf_source *s, const struct ebpf_source_config *
 	if (ret < 0)
 		goto fail;
 	s->kind = REPLAY_KIND_CONN_V3;
-	s->table_fd = bpf_map__fd(s->skel->maps.FLOW_TABLE);
+	s->has_table = true;
+	flow_table_sweep_init(&s->sweep, bpf_map__fd(s->skel->maps.FLOW_TABLE),
+			      bpf_map__fd(s->skel->maps.FLOW_MEMORY));
 	s->counters_fd = bpf_map__fd(s->skel->maps.FLOW_COUNTERS);
-	s->memory_fd = bpf_map__fd(s->skel->maps.FLOW_MEMORY);
 	s->flush_fd = bpf_program__fd(s->skel->progs.flowaudit_flush);
 	return 0;
 fail:
@@ -709,69 +337,86 @@ static int load_external(struct ebpf_source *s, const char *path, struct bpf_pro
 	return 0;
 }
 
-struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, size_t errlen,
-			       int *exit_code)
+/* Open the ring buffer of ring_map, whose records the drain hands out raw. */
+static int open_ring(struct ebpf_source *s, const struct bpf_map *ring_map, char *err,
+		     size_t errlen)
 {
-	struct ebpf_source *s = NULL;
+	char msg[256];
+	s->rb = ring_buffer__new(bpf_map__fd(ring_map), ring_cb, s, NULL);
+	if (s->rb)
+		return 0;
+	int ret = -errno;
+	snprintf(msg, sizeof(msg), "%s: %s", bpf_map__name(ring_map), strerror(-ret));
+	monitor_error_ringbuf_open_failed(err, errlen, msg);
+	return ret;
+}
+
+/*
+ * Load what cfg names and open its ring buffer; the programs to attach go to
+ * tc->ingress_fd and tc->egress_fd.
+ */
+static int load(struct ebpf_source *s, const struct ebpf_source_config *cfg,
+		struct tc_attach_config *tc, char *err, size_t errlen)
+{
 	struct bpf_program *ext_prog = NULL;
 	struct bpf_map *ring_map = NULL;
-	int ingress_fd = -1, egress_fd = -1;
-	char msg[256];
 	int ret;
 
-	*exit_code = FA_EXIT_SOURCE;
+	if (cfg->bpf_object) {
+		ret = load_external(s, cfg->bpf_object, &ext_prog, &ring_map, err, errlen);
+		if (ret < 0)
+			return ret;
+		/* one program, on the hook that carries what leaves the cell */
+		if (cfg->iface_side_host)
+			tc->ingress_fd = bpf_program__fd(ext_prog);
+		else
+			tc->egress_fd = bpf_program__fd(ext_prog);
+	} else {
+		ret = load_builtin(s, cfg, err, errlen);
+		if (ret < 0)
+			return ret;
+		ring_map = s->skel->maps.CONN_EVENTS;
+		tc->ingress_fd = bpf_program__fd(s->skel->progs.flowaudit_tc_ingress);
+		tc->egress_fd = bpf_program__fd(s->skel->progs.flowaudit_tc_egress);
+	}
+	return open_ring(s, ring_map, err, errlen);
+}
+
+struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, size_t errlen)
+{
+	struct tc_attach_config tc = {
+		.iface = cfg->iface,
+		.netns = cfg->netns,
+		.ingress_fd = -1,
+		.egress_fd = -1,
+		.tcx_only = cfg->tcx_only,
+	};
+	struct ebpf_source *s = NULL;
+	int ret;
+
 	if (!cfg->iface || !*cfg->iface) {
 		monitor_error_attach_failed(err, errlen, "(none)", "no interface given");
-		*exit_code = FA_EXIT_USAGE;
 		errno = EINVAL;
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
-		*exit_code = FA_EXIT_INTERNAL;
 		return NULL;
 	}
 	s->base.ops = &ebpf_ops;
-	s->table_fd = -1;
 	s->counters_fd = -1;
-	s->memory_fd = -1;
 	s->flush_fd = -1;
-	s->netns_fd = -1;
-	for (int h = 0; h < HOOK_COUNT; h++)
-		s->att[h].link_fd = -1;
-	snprintf(s->iface, sizeof(s->iface), "%s", cfg->iface);
-	s->tcx_only = cfg->tcx_only;
+	flow_table_sweep_init(&s->sweep, -1, -1);
 
-	if (cfg->bpf_object) {
-		ret = load_external(s, cfg->bpf_object, &ext_prog, &ring_map, err, errlen);
-		if (ret < 0)
-			goto fail;
-		/* one program, on the hook that carries what leaves the cell */
-		if (cfg->iface_side_host)
-			ingress_fd = bpf_program__fd(ext_prog);
-		else
-			egress_fd = bpf_program__fd(ext_prog);
-	} else {
-		ret = load_builtin(s, cfg, err, errlen);
-		if (ret < 0)
-			goto fail;
-		ring_map = s->skel->maps.CONN_EVENTS;
-		ingress_fd = bpf_program__fd(s->skel->progs.flowaudit_tc_ingress);
-		egress_fd = bpf_program__fd(s->skel->progs.flowaudit_tc_egress);
-	}
-
-	s->rb = ring_buffer__new(bpf_map__fd(ring_map), ring_cb, s, NULL);
-	if (!s->rb) {
-		ret = -errno;
-		snprintf(msg, sizeof(msg), "%s: %s", bpf_map__name(ring_map), strerror(-ret));
-		monitor_error_ringbuf_open_failed(err, errlen, msg);
-		goto fail;
-	}
-
-	ret = attach(s, cfg, ingress_fd, egress_fd, err, errlen);
+	ret = load(s, cfg, &tc, err, errlen);
 	if (ret < 0)
 		goto fail;
+	s->tc = tc_attach_new(&tc, err, errlen);
+	if (!s->tc) {
+		ret = -errno;
+		goto fail;
+	}
 	return &s->base;
 fail:
 	ebpf_destroy(&s->base);

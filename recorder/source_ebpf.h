@@ -5,8 +5,8 @@
  * with one (--bpf-object / CELLOS_EBPF_OBJECT_PATH) it loads that object and
  * reads FLOW_EVENTS v1 records, trying the seed's program and map names.
  *
- * Attachment happens inside the cell's network namespace: enter it with
- * setns, resolve the interface, attach on ingress and egress, return.
+ * Attachment happens inside the cell's network namespace (tc_attach.h): enter
+ * it with setns, resolve the interface, attach on ingress and egress, return.
  */
 #ifndef FLOWAUDIT_SOURCE_EBPF_H
 #define FLOWAUDIT_SOURCE_EBPF_H
@@ -40,11 +40,10 @@ struct ebpf_source_config {
 };
 
 /*
- * Load, attach and open the ring buffer. On failure returns NULL, writes the
- * seed's error text (with interface, path or errno) into err, and sets
- * *exit_code to an fa_exit value.
+ * Load, open the ring buffer and attach. On failure returns NULL with errno
+ * set (ENOSYS: this build has no BPF support) and the seed's error text
+ * (with interface, path or errno) in err.
  */
-struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, size_t errlen,
-			       int *exit_code);
+struct source *source_ebpf_new(const struct ebpf_source_config *cfg, char *err, size_t errlen);
 
 #endif

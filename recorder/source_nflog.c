@@ -22,7 +22,6 @@
  */
 #include "source_nflog.h"
 
-#include "fa_exit.h"
 #include "netns.h"
 #include "nflog_frame.h"
 #include "replay_frame.h"
@@ -390,18 +389,43 @@ static int open_socket(struct nflog_source *s, char *err, size_t errlen)
 	return 0;
 }
 
-struct source *source_nflog_new(int group, const char *netns, char *err, size_t errlen,
-				int *exit_code)
+/*
+ * Bind the group; on failure err says why and what to try. The kernel without
+ * nfnetlink_log is this host lacking the feature: -ENOSYS.
+ */
+static int bind_or_explain(struct nflog_source *s, const char *netns, char *err, size_t errlen)
+{
+	int rc = bind_group(s);
+	const char *in = netns && *netns ? " in namespace " : "",
+		   *ns = netns && *netns ? netns : "";
+	if (rc == -ENOENT || rc == -EOPNOTSUPP || rc == -EPROTONOSUPPORT) {
+		snprintf(err, errlen,
+			 "nflog: the kernel has no nfnetlink_log (NFLOG) support: %s; try "
+			 "'modprobe nfnetlink_log'",
+			 strerror(-rc));
+		return -ENOSYS;
+	}
+	if (rc == -EPERM || rc == -EBUSY)
+		snprintf(err, errlen,
+			 "nflog: binding NFLOG group %d%s%s: %s (needs CAP_NET_ADMIN in "
+			 "the namespace, and no other listener such as ulogd on the group)",
+			 s->group, in, ns, strerror(-rc));
+	else if (rc)
+		snprintf(err, errlen, "nflog: binding NFLOG group %d%s%s: %s", s->group, in, ns,
+			 strerror(-rc));
+	return rc;
+}
+
+struct source *source_nflog_new(int group, const char *netns, char *err, size_t errlen)
 {
 	struct nflog_source *s = NULL;
 	struct netns_saved saved = {.orig_fd = -1};
 	char nserr[512];
 	int rc;
 
-	*exit_code = FA_EXIT_SOURCE;
 	if (group < 0 || group > 65535) {
 		snprintf(err, errlen, "--nflog-group %d: expected a group number 0-65535", group);
-		*exit_code = FA_EXIT_USAGE;
+		errno = EINVAL;
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -416,33 +440,17 @@ struct source *source_nflog_new(int group, const char *netns, char *err, size_t 
 	if (!s->rx || !s->frame)
 		goto oom;
 
-	if (netns_enter(netns, &saved, err, errlen) < 0)
+	rc = netns_enter(netns, &saved, err, errlen);
+	if (rc < 0)
 		goto fail;
 	rc = open_socket(s, err, errlen);
-	if (rc == 0) {
-		rc = bind_group(s);
-		if (rc == -ENOENT || rc == -EOPNOTSUPP || rc == -EPROTONOSUPPORT) {
-			snprintf(err, errlen,
-				 "nflog: the kernel has no nfnetlink_log (NFLOG) support: %s; try "
-				 "'modprobe nfnetlink_log'",
-				 strerror(-rc));
-			*exit_code = FA_EXIT_UNSUPPORTED;
-		} else if (rc == -EPERM || rc == -EBUSY) {
-			snprintf(err, errlen,
-				 "nflog: binding NFLOG group %d%s%s: %s (needs CAP_NET_ADMIN in "
-				 "the namespace, and no other listener such as ulogd on the group)",
-				 group, netns && *netns ? " in namespace " : "",
-				 netns && *netns ? netns : "", strerror(-rc));
-		} else if (rc) {
-			snprintf(err, errlen, "nflog: binding NFLOG group %d%s%s: %s", group,
-				 netns && *netns ? " in namespace " : "",
-				 netns && *netns ? netns : "", strerror(-rc));
-		}
-	}
+	if (rc == 0)
+		rc = bind_or_explain(s, netns, err, errlen);
 	/* Return to our own namespace whatever happened; the socket stays in the cell's. */
-	if (netns_restore(&saved, nserr, sizeof(nserr)) < 0) {
+	int back = netns_restore(&saved, nserr, sizeof(nserr));
+	if (back < 0) {
 		snprintf(err, errlen, "%s", nserr);
-		goto fail;
+		rc = back;
 	}
 	if (rc)
 		goto fail;
@@ -450,8 +458,9 @@ struct source *source_nflog_new(int group, const char *netns, char *err, size_t 
 
 oom:
 	snprintf(err, errlen, "nflog: out of memory");
-	*exit_code = FA_EXIT_INTERNAL;
+	rc = -ENOMEM;
 fail:
 	nflog_destroy(s ? &s->base : NULL);
+	errno = -rc;
 	return NULL;
 }

@@ -23,10 +23,9 @@
 /*
  * Bind NFLOG group (0..65535) in the namespace netns (a name under /run/netns
  * or a path; NULL or "" for the recorder's own). Returns the source, or NULL
- * with a one-line reason in err and the exit code to use in *exit_code
- * (FA_EXIT_SOURCE; FA_EXIT_UNSUPPORTED when the kernel has no nfnetlink_log).
+ * with errno set (ENOSYS when the kernel has no nfnetlink_log) and a
+ * one-line reason in err.
  */
-struct source *source_nflog_new(int group, const char *netns, char *err, size_t errlen,
-				int *exit_code);
+struct source *source_nflog_new(int group, const char *netns, char *err, size_t errlen);
 
 #endif

@@ -2,18 +2,23 @@
 /* Source selection; see source_select.h. */
 #include "source_select.h"
 
-#include "fa_exit.h"
 #include "fa_names.h"
 #include "source_ebpf.h"
 #ifdef FLOWAUDIT_WITH_NFLOG
 #include "source_nflog.h"
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static int start_ebpf(const struct recorder_options *o, struct source **out, char *err,
-		      size_t errlen)
+/* --source auto chooses ebpf when the seed's environment flag says so. */
+static bool auto_chooses_ebpf(void)
+{
+	return fa_env_flag_enabled(getenv(FA_PER_FLOW_EBPF_ENV));
+}
+
+static struct source *start_ebpf(const struct recorder_options *o, char *err, size_t errlen)
 {
 	const char *object = o->bpf_object;
 	if (!object && getenv(EBPF_OBJECT_PATH_ENV) && *getenv(EBPF_OBJECT_PATH_ENV))
@@ -29,56 +34,52 @@ static int start_ebpf(const struct recorder_options *o, struct source **out, cha
 		.fail_closed = o->fail_closed,
 		.tcx_only = o->user != NULL,
 	};
-	int code = FA_EXIT_SOURCE;
-	*out = source_ebpf_new(&cfg, err, errlen, &code);
-	return *out ? 0 : code;
+	return source_ebpf_new(&cfg, err, errlen);
+}
+
+/* The one capture source (not NFLOG) o asks for; NULL with errno and err. */
+static struct source *start_capture(const struct recorder_options *o, char *err, size_t errlen)
+{
+	struct source *src;
+	if (o->replay)
+		return source_replay_new(o->replay, err, errlen);
+	if (o->iface && (o->source_mode != SOURCE_MODE_AUTO || auto_chooses_ebpf()))
+		return start_ebpf(o, err, errlen);
+	src = source_noop_new();
+	if (!src)
+		snprintf(err, errlen, "out of memory starting the source");
+	return src;
+}
+
+int source_select_check(const struct recorder_options *o, char *err, size_t errlen)
+{
+	if (o->source_mode == SOURCE_MODE_AUTO && auto_chooses_ebpf() && !o->iface) {
+		snprintf(err, errlen, "--source auto chose ebpf (%s=1) but no --iface was given",
+			 FA_PER_FLOW_EBPF_ENV);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int source_select_start(const struct recorder_options *o, struct source **sources, int *nsources,
 			char *err, size_t errlen)
 {
-	int rc = 0;
-	struct source *src = NULL;
-	if (o->replay) {
-		src = source_replay_new(o->replay, err, errlen);
+	if (o->replay || o->iface || o->source_mode != SOURCE_MODE_NONE) {
+		struct source *src = start_capture(o, err, errlen);
 		if (!src)
-			return FA_EXIT_SOURCE;
-	} else if (o->source_mode == SOURCE_MODE_NOOP) {
-		src = source_noop_new();
-	} else if (o->source_mode == SOURCE_MODE_AUTO) {
-		if (fa_env_flag_enabled(getenv(FA_PER_FLOW_EBPF_ENV))) {
-			if (!o->iface) {
-				snprintf(err, errlen,
-					 "--source auto chose ebpf (%s=1) but no --iface was given",
-					 FA_PER_FLOW_EBPF_ENV);
-				return FA_EXIT_USAGE;
-			}
-			rc = start_ebpf(o, &src, err, errlen);
-		} else {
-			src = source_noop_new();
-		}
-	} else if (o->iface) {
-		rc = start_ebpf(o, &src, err, errlen);
-	}
-	if (rc)
-		return rc;
-	if (src)
+			return -errno;
 		sources[(*nsources)++] = src;
+	}
 	if (o->nflog_group >= 0) {
 #ifdef FLOWAUDIT_WITH_NFLOG
-		int code = FA_EXIT_SOURCE;
-		struct source *nf = source_nflog_new(o->nflog_group, o->netns, err, errlen, &code);
+		struct source *nf = source_nflog_new(o->nflog_group, o->netns, err, errlen);
 		if (!nf)
-			return code;
+			return -errno;
 		sources[(*nsources)++] = nf;
 #else
 		snprintf(err, errlen, "--nflog-group: NFLOG support is not enabled on this build");
-		return FA_EXIT_UNSUPPORTED;
+		return -ENOSYS;
 #endif
-	}
-	if (*nsources == 0) {
-		snprintf(err, errlen, "out of memory starting the source");
-		return FA_EXIT_INTERNAL;
 	}
 	return 0;
 }

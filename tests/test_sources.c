@@ -11,13 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "fa_exit.h"
 #include "fa_names.h"
 #include "recorder_options.h"
 #include "replay_frame.h"
 #include "source.h"
 #include "source_select.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,8 @@ static int select_sources(const char **args, int nargs, struct source **srcs, in
 		argv[i + 1] = (char *)args[i];
 	assert_int_equal(recorder_options_parse(nargs + 1, argv, &o, err, errlen), OPTIONS_OK);
 	*n = 0;
-	return source_select_start(&o, srcs, n, err, errlen);
+	int rc = source_select_check(&o, err, errlen);
+	return rc < 0 ? rc : source_select_start(&o, srcs, n, err, errlen);
 }
 
 static void test_default_listener_is_noop(void **state)
@@ -83,7 +84,7 @@ static void test_default_listener_is_noop(void **state)
 
 	/* Exactly "1" asks for ebpf, which needs an interface. */
 	setenv(FA_PER_FLOW_EBPF_ENV, "1", 1);
-	assert_int_equal(select_sources(args, 8, srcs, &n, err, sizeof(err)), FA_EXIT_USAGE);
+	assert_int_equal(select_sources(args, 8, srcs, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "--iface"));
 	assert_int_equal(n, 0);
 	unsetenv(FA_PER_FLOW_EBPF_ENV);
