@@ -7,7 +7,6 @@
  */
 #include "flow_store.h"
 
-#include "fa_exit.h"
 #include "fa_names.h"
 #include "fa_time.h"
 #include "fa_version.h"
@@ -97,6 +96,74 @@ enum stmt_id {
 };
 
 /*
+ * Every named parameter the statements use, once. Each statement's index for
+ * each name is looked up when it is prepared (param_index), so a bind names
+ * its column and costs no more than a positional one.
+ */
+#define STORE_PARAMS(X)                                                                            \
+	X(flow_id)                                                                                 \
+	X(run_pk)                                                                                  \
+	X(family)                                                                                  \
+	X(protocol)                                                                                \
+	X(direction)                                                                               \
+	X(orig_addr)                                                                               \
+	X(orig_port)                                                                               \
+	X(resp_addr)                                                                               \
+	X(resp_port)                                                                               \
+	X(state)                                                                                   \
+	X(opened_at)                                                                               \
+	X(last_seen_at)                                                                            \
+	X(closed_at)                                                                               \
+	X(close_reason)                                                                            \
+	X(orig_packets)                                                                            \
+	X(orig_bytes)                                                                              \
+	X(resp_packets)                                                                            \
+	X(resp_bytes)                                                                              \
+	X(open_seen)                                                                               \
+	X(icmp_type)                                                                               \
+	X(icmp_code)                                                                               \
+	X(icmp_id)                                                                                 \
+	X(midstream)                                                                               \
+	X(flow_count)                                                                              \
+	X(prefix_len)                                                                              \
+	X(untracked)                                                                               \
+	X(seq)                                                                                     \
+	X(source)                                                                                  \
+	X(decision)                                                                                \
+	X(reason_code)                                                                             \
+	X(nft_rule_ref)                                                                            \
+	X(nflog_prefix)                                                                            \
+	X(src_addr)                                                                                \
+	X(src_port)                                                                                \
+	X(dst_addr)                                                                                \
+	X(dst_port)                                                                                \
+	X(packet_count)                                                                            \
+	X(byte_count)                                                                              \
+	X(first_seen_kns)                                                                          \
+	X(observed_at)                                                                             \
+	X(opens_flow)                                                                              \
+	X(reason)                                                                                  \
+	X(raw)                                                                                     \
+	X(received_at)                                                                             \
+	X(mono_offset_ns)                                                                          \
+	X(boot_offset_ns)                                                                          \
+	X(host)                                                                                    \
+	X(boot_id)
+
+enum param {
+#define PARAM_ENUM(name) P_##name,
+	STORE_PARAMS(PARAM_ENUM)
+#undef PARAM_ENUM
+	P_COUNT
+};
+
+static const char *const param_names[P_COUNT] = {
+#define PARAM_NAME(name) [P_##name] = ":" #name,
+	STORE_PARAMS(PARAM_NAME)
+#undef PARAM_NAME
+};
+
+/*
  * The health INSERT: every health counter (fa_health.h) is a column and a
  * named parameter of its name.
  */
@@ -111,31 +178,37 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT_FLOW] =
-		"INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr, "
-		"orig_port,"
-		" resp_addr, resp_port, state, opened_at, last_seen_at, closed_at, close_reason,"
-		" orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen, icmp_type, "
-		"icmp_code,"
-		" icmp_id, midstream, flow_count, prefix_len, untracked)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+		"INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr,"
+		" orig_port, resp_addr, resp_port, state, opened_at, last_seen_at, closed_at,"
+		" close_reason, orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen,"
+		" icmp_type, icmp_code, icmp_id, midstream, flow_count, prefix_len, untracked)"
+		" VALUES (:flow_id, :run_pk, :family, :protocol, :direction, :orig_addr,"
+		" :orig_port, :resp_addr, :resp_port, :state, :opened_at, :last_seen_at, "
+		":closed_at,"
+		" :close_reason, :orig_packets, :orig_bytes, :resp_packets, :resp_bytes, "
+		":open_seen,"
+		" :icmp_type, :icmp_code, :icmp_id, :midstream, :flow_count, :prefix_len,"
+		" :untracked)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
 		" dst_addr, dst_port, packet_count, byte_count, first_seen_kns, observed_at,"
 		" opens_flow, event_id, flow_count, prefix_len)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, (?1 << 32) + ?2, ?21, ?22)",
+		" VALUES (:run_pk, :seq, :flow_id, :source, :direction, :decision,"
+		" :reason_code, :nft_rule_ref, :nflog_prefix, :family, :protocol, :src_addr,"
+		" :src_port, :dst_addr, :dst_port, :packet_count, :byte_count, :first_seen_kns,"
+		" :observed_at, :opens_flow, (:run_pk << 32) + :seq, :flow_count, :prefix_len)",
 	[ST_UPDATE_FLOW] =
-		"UPDATE flows SET state = ?2, close_reason = ?3, closed_at = ?4,"
-		" last_seen_at = max(last_seen_at, ?5), orig_packets = ?6,"
-		" orig_bytes = ?7, resp_packets = ?8, resp_bytes = ?9 WHERE flow_id = ?1",
+		"UPDATE flows SET state = :state, close_reason = :close_reason,"
+		" closed_at = :closed_at, last_seen_at = max(last_seen_at, :last_seen_at),"
+		" orig_packets = :orig_packets, orig_bytes = :orig_bytes,"
+		" resp_packets = :resp_packets, resp_bytes = :resp_bytes WHERE flow_id = :flow_id",
 	[ST_INSERT_REJECT] = "INSERT INTO rejects (run_pk, source, reason, raw, received_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5)",
+			     " VALUES (:run_pk, :source, :reason, :raw, :received_at)",
 	[ST_INSERT_HEALTH] = HEALTH_INSERT_SQL,
-	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = ?2, boot_offset_ns = ?3,"
-				" host = ?4, boot_id = ?5 WHERE run_pk = ?1",
+	[ST_UPDATE_RUN_CLOCK] = "UPDATE runs SET mono_offset_ns = :mono_offset_ns,"
+				" boot_offset_ns = :boot_offset_ns, host = :host,"
+				" boot_id = :boot_id WHERE run_pk = :run_pk",
 };
 
 struct flow_store {
@@ -145,6 +218,7 @@ struct flow_store {
 	uint64_t wal_restarts;
 	char errmsg[768];
 	sqlite3_stmt *st[ST_COUNT];
+	int param_index[ST_COUNT][P_COUNT]; /* 0: the statement has no such parameter */
 	int64_t run_pk;
 	int64_t mono_offset_ns;
 	int64_t boot_offset_ns;
@@ -160,11 +234,68 @@ struct flow_store {
 	uint64_t slowest_commit_us;
 };
 
+/* SQLite's result code as the project's error: -errno. */
+static int sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+		return 0;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		return -EACCES;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	default:
+		return -EIO;
+	}
+}
+
+/* Keep the message (path, what, SQLite's words) and return the error as -errno. */
 static int fail(struct flow_store *st, const char *what)
 {
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s: %s", st->path, what,
 		 sqlite3_errmsg(st->db));
-	return -FA_EXIT_DB;
+	int e = sqlite_errno(sqlite3_extended_errcode(st->db));
+	return e ? e : -EIO;
+}
+
+/*
+ * Prepare statement id and look up its parameters by name. Every parameter
+ * it has must be one of param_names: a name spelt differently in the SQL
+ * would otherwise stay unbound (NULL) without a word. The health row is the
+ * exception: it binds its counters itself, from the health counters' list.
+ */
+static int prepare(struct flow_store *st, enum stmt_id id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: preparing statement: %s", st->path,
+			 sqlite3_errmsg(st->db));
+		return sqlite_errno(sqlite3_extended_errcode(st->db));
+	}
+	st->st[id] = s;
+	int found = 0;
+	for (int p = 0; p < P_COUNT; p++) {
+		st->param_index[id][p] = sqlite3_bind_parameter_index(s, param_names[p]);
+		found += st->param_index[id][p] > 0;
+	}
+	if (id != ST_INSERT_HEALTH && found != sqlite3_bind_parameter_count(s)) {
+		snprintf(err, errlen, "%s: a statement has a parameter the store does not bind: %s",
+			 st->path, stmt_sql[id]);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen)
@@ -172,29 +303,72 @@ struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, siz
 	struct flow_store *st = calloc(1, sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		errno = ENOMEM;
 		return NULL;
 	}
 	st->db = db;
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	snprintf(st->wal_path, sizeof(st->wal_path), "%s-wal", path);
 	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
-				       NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: preparing statement: %s", path,
-				 sqlite3_errmsg(db));
+		int rc = prepare(st, (enum stmt_id)i, err, errlen);
+		if (rc < 0) {
 			flow_store_close(st);
+			errno = -rc;
 			return NULL;
 		}
 	}
 	return st;
 }
 
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+/* Bind helpers: statement id, parameter name (enum param), value. */
+static void bind_int64(struct flow_store *st, enum stmt_id id, enum param p, int64_t v)
+{
+	sqlite3_bind_int64(st->st[id], st->param_index[id][p], v);
+}
+
+static void bind_int(struct flow_store *st, enum stmt_id id, enum param p, int v)
+{
+	sqlite3_bind_int(st->st[id], st->param_index[id][p], v);
+}
+
+static void bind_null(struct flow_store *st, enum stmt_id id, enum param p)
+{
+	sqlite3_bind_null(st->st[id], st->param_index[id][p]);
+}
+
+/* Static text (it outlives the statement's step). */
+static void bind_text(struct flow_store *st, enum stmt_id id, enum param p, const char *v)
+{
+	sqlite3_bind_text(st->st[id], st->param_index[id][p], v, -1, SQLITE_STATIC);
+}
+
+/* Text, or NULL for NULL or "". */
+static void bind_text_or_null(struct flow_store *st, enum stmt_id id, enum param p, const char *v)
 {
 	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		bind_text(st, id, p, v);
 	else
-		sqlite3_bind_null(s, i);
+		bind_null(st, id, p);
+}
+
+static void bind_blob(struct flow_store *st, enum stmt_id id, enum param p, const void *v,
+		      size_t len)
+{
+	sqlite3_bind_blob(st->st[id], st->param_index[id][p], v, (int)len, SQLITE_STATIC);
+}
+
+/* A one-off statement's parameter by name (runs row at the start and end). */
+static int named(sqlite3_stmt *s, const char *name)
+{
+	return sqlite3_bind_parameter_index(s, name);
+}
+
+static void bind_named_text_or_null(sqlite3_stmt *s, const char *name, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, named(s, name), v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, named(s, name));
 }
 
 int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
@@ -206,26 +380,29 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 		"INSERT INTO runs (cell_id, run_id, started_at, policy_digest, keyset_id,"
 		" issuer_kid, correlation_id, source, iface, iface_side, netns, host,"
 		" recorder_version, mono_offset_ns, boot_offset_ns, boot_id)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" VALUES (:cell_id, :run_id, :started_at, :policy_digest, :keyset_id,"
+		" :issuer_kid, :correlation_id, :source, :iface, :iface_side, :netns, :host,"
+		" :recorder_version, :mono_offset_ns, :boot_offset_ns, :boot_id)",
 		-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		goto sql_error;
-	sqlite3_bind_text(s, 1, run->cell_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, run->run_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, run->started_at);
-	bind_text_or_null(s, 4, run->policy_digest);
-	bind_text_or_null(s, 5, run->keyset_id);
-	bind_text_or_null(s, 6, run->issuer_kid);
-	bind_text_or_null(s, 7, run->correlation_id);
-	sqlite3_bind_text(s, 8, run->source, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 9, run->iface);
-	bind_text_or_null(s, 10, run->iface_side);
-	bind_text_or_null(s, 11, run->netns);
-	bind_text_or_null(s, 12, run->host);
-	sqlite3_bind_text(s, 13, FLOWAUDIT_VERSION_STRING, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 14, run->mono_offset_ns);
-	sqlite3_bind_int64(s, 15, run->boot_offset_ns);
-	bind_text_or_null(s, 16, run->boot_id);
+	sqlite3_bind_text(s, named(s, ":cell_id"), run->cell_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, named(s, ":run_id"), run->run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, named(s, ":started_at"), run->started_at);
+	bind_named_text_or_null(s, ":policy_digest", run->policy_digest);
+	bind_named_text_or_null(s, ":keyset_id", run->keyset_id);
+	bind_named_text_or_null(s, ":issuer_kid", run->issuer_kid);
+	bind_named_text_or_null(s, ":correlation_id", run->correlation_id);
+	sqlite3_bind_text(s, named(s, ":source"), run->source, -1, SQLITE_STATIC);
+	bind_named_text_or_null(s, ":iface", run->iface);
+	bind_named_text_or_null(s, ":iface_side", run->iface_side);
+	bind_named_text_or_null(s, ":netns", run->netns);
+	bind_named_text_or_null(s, ":host", run->host);
+	sqlite3_bind_text(s, named(s, ":recorder_version"), FLOWAUDIT_VERSION_STRING, -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(s, named(s, ":mono_offset_ns"), run->mono_offset_ns);
+	sqlite3_bind_int64(s, named(s, ":boot_offset_ns"), run->boot_offset_ns);
+	bind_named_text_or_null(s, ":boot_id", run->boot_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		snprintf(err, errlen,
@@ -233,7 +410,7 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 			 "--run id",
 			 st->path, run->run_id, run->cell_id);
 		sqlite3_finalize(s);
-		return -FA_EXIT_USAGE; /* the command line named a run that exists */
+		return -EEXIST; /* the command line named a run that exists */
 	}
 	if (rc != SQLITE_DONE)
 		goto sql_error;
@@ -246,8 +423,10 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 	return 0;
 sql_error:
 	snprintf(err, errlen, "%s: recording the run: %s", st->path, sqlite3_errmsg(st->db));
+	rc = sqlite_errno(sqlite3_extended_errcode(st->db));
 	sqlite3_finalize(s);
-	return -FA_EXIT_DB;
+	/* not -EEXIST: only the run id's uniqueness means the command line was wrong */
+	return rc && rc != -EEXIST ? rc : -EIO;
 }
 
 int64_t flow_store_clock_offset(const struct flow_store *st, enum fa_clock clock)
@@ -448,51 +627,61 @@ static void bind_counter(sqlite3_stmt *s, int i, uint64_t v, bool known)
 		sqlite3_bind_int64(s, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
-/* Bind the columns an update sets: state, close, last seen, counters. */
-static void bind_flow_state(sqlite3_stmt *s, const struct op_update *u, int state_i, int reason_i,
-			    int closed_i, int last_i, int counters_i)
+/* A counter column by name; NULL when unknown. */
+static void bind_count(struct flow_store *st, enum stmt_id id, enum param p, uint64_t v, bool known)
 {
-	sqlite3_bind_text(s, state_i, u->closed ? "closed" : "open", -1, SQLITE_STATIC);
+	bind_counter(st->st[id], st->param_index[id][p], v, known);
+}
+
+/* Bind the columns an update sets: state, close, last seen, counters. */
+static void bind_flow_state(struct flow_store *st, enum stmt_id id, const struct op_update *u)
+{
+	bind_text(st, id, P_state, u->closed ? "closed" : "open");
 	if (u->closed) {
-		sqlite3_bind_text(s, reason_i, fa_close_reason_name(u->reason), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, closed_i, u->closed_at);
+		bind_text(st, id, P_close_reason, fa_close_reason_name(u->reason));
+		bind_int64(st, id, P_closed_at, u->closed_at);
 	}
-	sqlite3_bind_int64(s, last_i, u->last_seen_at);
-	bind_counter(s, counters_i, u->orig_packets, true);
-	bind_counter(s, counters_i + 1, u->orig_bytes, u->bytes_known);
-	bind_counter(s, counters_i + 2, u->resp_packets, true);
-	bind_counter(s, counters_i + 3, u->resp_bytes, u->bytes_known);
+	bind_int64(st, id, P_last_seen_at, u->last_seen_at);
+	bind_count(st, id, P_orig_packets, u->orig_packets, true);
+	bind_count(st, id, P_orig_bytes, u->orig_bytes, u->bytes_known);
+	bind_count(st, id, P_resp_packets, u->resp_packets, true);
+	bind_count(st, id, P_resp_bytes, u->resp_bytes, u->bytes_known);
 }
 
 /* A port column: NULL for ICMP flows of the built-in program and NFLOG (they have none). */
-static void bind_port(sqlite3_stmt *s, int i, const struct fa_event *ev, uint16_t port)
+static void bind_port(struct flow_store *st, enum stmt_id id, enum param p,
+		      const struct fa_event *ev, uint16_t port)
 {
 	if (ev->icmp_fields)
-		sqlite3_bind_null(s, i);
+		bind_null(st, id, p);
 	else
-		sqlite3_bind_int(s, i, port);
+		bind_int(st, id, p, port);
 }
 
 /*
- * A summary's columns: flow_count and prefix_len (NULL for a single flow), no
- * source port, and no destination port when it covers every port.
+ * The two ports of a row (flows: originator and responder; flow_events:
+ * source and destination) and a summary's columns: flow_count and prefix_len
+ * (NULL for a single flow), no source port, and no destination port when it
+ * covers every port.
  */
-static void bind_summary(sqlite3_stmt *s, const struct fa_event *ev, int src_port_i, int dst_port_i,
-			 int count_i)
+static void bind_ports(struct flow_store *st, enum stmt_id id, enum param src_p, enum param dst_p,
+		       const struct fa_event *ev)
 {
+	bind_port(st, id, src_p, ev, ev->src_port);
+	bind_port(st, id, dst_p, ev, ev->dst_port);
 	if (ev->kind != FA_EVENT_SUMMARY)
 		return;
-	sqlite3_bind_null(s, src_port_i);
+	bind_null(st, id, src_p);
 	if (ev->any_port)
-		sqlite3_bind_null(s, dst_port_i);
-	bind_counter(s, count_i, ev->flow_count, true);
-	sqlite3_bind_int(s, count_i + 1, ev->prefix_len);
+		bind_null(st, id, dst_p);
+	bind_count(st, id, P_flow_count, ev->flow_count, true);
+	bind_int(st, id, P_prefix_len, ev->prefix_len);
 }
 
 static int apply_flow_insert(struct flow_store *st, const struct store_op *op, bool orphan)
 {
+	const enum stmt_id id = ST_INSERT_FLOW;
 	const struct fa_event *ev = &op->u.ev;
-	sqlite3_stmt *s = st->st[ST_INSERT_FLOW];
 	int64_t off = flow_store_clock_offset(st, ev->clock);
 	/* The row's state: a later update folded into this insert (opened and
 	 * updated or closed within the batch), else the event's own. */
@@ -509,77 +698,72 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 	};
 	if (op->merged)
 		state = op->upd;
-	sqlite3_bind_int64(s, 1, op->flow_id);
-	sqlite3_bind_int64(s, 2, st->run_pk);
-	sqlite3_bind_int(s, 3, ev->family);
-	sqlite3_bind_int(s, 4, ev->protocol);
-	sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
-	bind_port(s, 7, ev, ev->src_port);
-	sqlite3_bind_blob(s, 8, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
-	bind_port(s, 9, ev, ev->dst_port);
-	sqlite3_bind_int64(s, 11, ev->first_seen_kns + off);
-	bind_flow_state(s, &state, 10, 14, 13, 12, 15);
-	sqlite3_bind_int(s, 19, orphan ? 0 : 1);
+	bind_int64(st, id, P_flow_id, op->flow_id);
+	bind_int64(st, id, P_run_pk, st->run_pk);
+	bind_int(st, id, P_family, ev->family);
+	bind_int(st, id, P_protocol, ev->protocol);
+	bind_text(st, id, P_direction, fa_direction_name(ev->direction));
+	bind_blob(st, id, P_orig_addr, ev->src.b, FA_ADDR_LEN);
+	bind_blob(st, id, P_resp_addr, ev->dst.b, FA_ADDR_LEN);
+	bind_ports(st, id, P_orig_port, P_resp_port, ev);
+	bind_int64(st, id, P_opened_at, ev->first_seen_kns + off);
+	bind_flow_state(st, id, &state);
+	bind_int(st, id, P_open_seen, orphan ? 0 : 1);
 	if (ev->icmp_fields) {
-		sqlite3_bind_int(s, 20, ev->icmp_type);
-		sqlite3_bind_int(s, 21, ev->icmp_code);
+		bind_int(st, id, P_icmp_type, ev->icmp_type);
+		bind_int(st, id, P_icmp_code, ev->icmp_code);
 		if (pkt_icmp_is_echo(ev->protocol, ev->icmp_type))
-			sqlite3_bind_int(s, 22, ev->icmp_id);
+			bind_int(st, id, P_icmp_id, ev->icmp_id);
 	}
-	sqlite3_bind_int(s, 23, (ev->flags & CONN_FLAG_MIDSTREAM) ? 1 : 0);
-	bind_summary(s, ev, 7, 9, 24);
-	sqlite3_bind_int(s, 26, ev->kind == FA_EVENT_UNTRACKED);
-	return step_reset(s);
+	bind_int(st, id, P_midstream, (ev->flags & CONN_FLAG_MIDSTREAM) ? 1 : 0);
+	bind_int(st, id, P_untracked, ev->kind == FA_EVENT_UNTRACKED);
+	return step_reset(st->st[id]);
 }
 
 static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 {
+	const enum stmt_id id = ST_INSERT_EVENT;
 	const struct fa_event *ev = &op->u.ev;
-	sqlite3_stmt *s = st->st[ST_INSERT_EVENT];
 	int64_t off = flow_store_clock_offset(st, ev->clock);
-	sqlite3_bind_int64(s, 1, st->run_pk);
-	sqlite3_bind_int64(s, 2, op->seq);
-	sqlite3_bind_int64(s, 3, op->flow_id);
-	sqlite3_bind_text(s, 4, ev->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, fa_direction_name(ev->direction), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, ev->deny ? "deny" : "allow", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, ev->reason_code, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 8, ev->nft_rule_ref);
-	bind_text_or_null(s, 9, ev->nflog_prefix);
-	sqlite3_bind_int(s, 10, ev->family);
-	sqlite3_bind_int(s, 11, ev->protocol);
-	sqlite3_bind_blob(s, 12, ev->src.b, FA_ADDR_LEN, SQLITE_STATIC);
-	bind_port(s, 13, ev, ev->src_port);
-	sqlite3_bind_blob(s, 14, ev->dst.b, FA_ADDR_LEN, SQLITE_STATIC);
-	bind_port(s, 15, ev, ev->dst_port);
-	bind_counter(s, 16, ev->orig_packets + ev->resp_packets, true);
-	bind_counter(s, 17, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
-	sqlite3_bind_int64(s, 18, ev->first_seen_kns);
-	sqlite3_bind_int64(s, 19, ev->first_seen_kns + off);
-	sqlite3_bind_int(s, 20, op->type == OP_OPEN ? 1 : 0);
-	bind_summary(s, ev, 13, 15, 21);
-	return step_reset(s);
+	bind_int64(st, id, P_run_pk, st->run_pk);
+	bind_int64(st, id, P_seq, op->seq);
+	bind_int64(st, id, P_flow_id, op->flow_id);
+	bind_text(st, id, P_source, ev->source);
+	bind_text(st, id, P_direction, fa_direction_name(ev->direction));
+	bind_text(st, id, P_decision, ev->deny ? "deny" : "allow");
+	bind_text(st, id, P_reason_code, ev->reason_code);
+	bind_text_or_null(st, id, P_nft_rule_ref, ev->nft_rule_ref);
+	bind_text_or_null(st, id, P_nflog_prefix, ev->nflog_prefix);
+	bind_int(st, id, P_family, ev->family);
+	bind_int(st, id, P_protocol, ev->protocol);
+	bind_blob(st, id, P_src_addr, ev->src.b, FA_ADDR_LEN);
+	bind_blob(st, id, P_dst_addr, ev->dst.b, FA_ADDR_LEN);
+	bind_ports(st, id, P_src_port, P_dst_port, ev);
+	bind_count(st, id, P_packet_count, ev->orig_packets + ev->resp_packets, true);
+	bind_count(st, id, P_byte_count, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
+	bind_int64(st, id, P_first_seen_kns, ev->first_seen_kns);
+	bind_int64(st, id, P_observed_at, ev->first_seen_kns + off);
+	bind_int(st, id, P_opens_flow, op->type == OP_OPEN ? 1 : 0);
+	return step_reset(st->st[id]);
 }
 
 static int apply_update(struct flow_store *st, const struct store_op *op)
 {
-	sqlite3_stmt *s = st->st[ST_UPDATE_FLOW];
-	sqlite3_bind_int64(s, 1, op->flow_id);
-	bind_flow_state(s, &op->upd, 2, 3, 4, 5, 6);
-	return step_reset(s);
+	bind_int64(st, ST_UPDATE_FLOW, P_flow_id, op->flow_id);
+	bind_flow_state(st, ST_UPDATE_FLOW, &op->upd);
+	return step_reset(st->st[ST_UPDATE_FLOW]);
 }
 
 static int apply_reject(struct flow_store *st, const struct store_op *op)
 {
+	const enum stmt_id id = ST_INSERT_REJECT;
 	const struct op_reject *r = &op->u.rej;
-	sqlite3_stmt *s = st->st[ST_INSERT_REJECT];
-	sqlite3_bind_int64(s, 1, st->run_pk);
-	sqlite3_bind_text(s, 2, r->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, r->raw, (int)r->len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, r->at);
-	return step_reset(s);
+	bind_int64(st, id, P_run_pk, st->run_pk);
+	bind_text(st, id, P_source, r->source);
+	bind_text(st, id, P_reason, r->reason);
+	bind_blob(st, id, P_raw, r->raw, r->len);
+	bind_int64(st, id, P_received_at, r->at);
+	return step_reset(st->st[id]);
 }
 
 /* The row's counters as queued, with the store's own (filled_by STORE) as of this commit. */
@@ -602,13 +786,13 @@ static int apply_health(struct flow_store *st, const struct store_op *op, uint64
 
 static int apply_run_clock(struct flow_store *st, const struct store_op *op)
 {
-	sqlite3_stmt *s = st->st[ST_UPDATE_RUN_CLOCK];
-	sqlite3_bind_int64(s, 1, st->run_pk);
-	sqlite3_bind_int64(s, 2, op->u.clock.mono_offset_ns);
-	sqlite3_bind_int64(s, 3, op->u.clock.boot_offset_ns);
-	bind_text_or_null(s, 4, op->u.clock.host);
-	bind_text_or_null(s, 5, op->u.clock.boot_id);
-	return step_reset(s);
+	const enum stmt_id id = ST_UPDATE_RUN_CLOCK;
+	bind_int64(st, id, P_run_pk, st->run_pk);
+	bind_int64(st, id, P_mono_offset_ns, op->u.clock.mono_offset_ns);
+	bind_int64(st, id, P_boot_offset_ns, op->u.clock.boot_offset_ns);
+	bind_text_or_null(st, id, P_host, op->u.clock.host);
+	bind_text_or_null(st, id, P_boot_id, op->u.clock.boot_id);
+	return step_reset(st->st[id]);
 }
 
 static void free_op(struct store_op *op)
@@ -716,12 +900,13 @@ int flow_store_end_run(struct flow_store *st, const char *status, int64_t ended_
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(st->db,
-			       "UPDATE runs SET ended_at = ?2, end_status = ?3 WHERE run_pk = ?1",
+			       "UPDATE runs SET ended_at = :ended_at, end_status = :end_status"
+			       " WHERE run_pk = :run_pk",
 			       -1, &s, NULL) != SQLITE_OK)
 		return fail(st, "ending the run");
-	sqlite3_bind_int64(s, 1, st->run_pk);
-	sqlite3_bind_int64(s, 2, ended_at);
-	sqlite3_bind_text(s, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, named(s, ":run_pk"), st->run_pk);
+	sqlite3_bind_int64(s, named(s, ":ended_at"), ended_at);
+	sqlite3_bind_text(s, named(s, ":end_status"), status, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : fail(st, "ending the run");

@@ -55,12 +55,15 @@ struct store_health {
 
 struct flow_store;
 
-/* Prepare the statements on db (opened by fa_db_open_writer). NULL + err on failure. */
+/*
+ * Prepare the statements on db (opened by fa_db_open_writer). NULL with errno
+ * set and the reason in err on failure.
+ */
 struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen);
 /*
  * Insert and commit the runs row at once, so a run killed later still shows
- * (as not ended). 0, -FA_EXIT_USAGE when the run id already exists in this
- * database, or -FA_EXIT_DB; err names the problem.
+ * (as not ended). 0, -EEXIST when the run id already exists in this database
+ * (the command line named it), or another -errno; err names the problem.
  */
 int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
 			 size_t errlen);
@@ -108,7 +111,8 @@ size_t flow_store_pending_events(const struct flow_store *st);
 size_t flow_store_pending_ops(const struct flow_store *st);
 /*
  * Write the queue in one transaction. 0 on success (queue emptied), or
- * -FA_EXIT_DB after a rollback, with the queue intact and the reason in
+ * -errno after a rollback (-ENOSPC disk full, -EBUSY locked, -EIO and others
+ * as SQLite's result maps), with the queue intact and the reason in
  * flow_store_errmsg(). A no-op with an empty queue.
  */
 int flow_store_commit(struct flow_store *st);
@@ -119,7 +123,10 @@ uint64_t flow_store_events_written(const struct flow_store *st);
 uint64_t flow_store_commits(const struct flow_store *st);
 uint64_t flow_store_slowest_commit_us(const struct flow_store *st);
 
-/* Record the end of the run (ended_at, end_status) and commit it. 0 or -FA_EXIT_DB. */
+/*
+ * Record the end of the run (ended_at, end_status) and commit it. 0 or
+ * -errno, the reason in flow_store_errmsg().
+ */
 int flow_store_end_run(struct flow_store *st, const char *status, int64_t ended_at);
 /* Finalize the statements and free the queue (uncommitted operations are discarded). NULL-safe. */
 void flow_store_close(struct flow_store *st);

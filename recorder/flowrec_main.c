@@ -194,7 +194,8 @@ int main(int argc, char **argv)
 	};
 	rc = flow_store_begin_run(setup.store, &run, err, sizeof(err));
 	if (rc < 0) {
-		exit_code = -rc;
+		/* a run id that exists is a command line naming the wrong run */
+		exit_code = rc == -EEXIST ? FA_EXIT_USAGE : FA_EXIT_DB;
 		goto fail;
 	}
 	if (o.user && privdrop_to_user(o.user, err, sizeof(err)) != 0) {

@@ -15,11 +15,11 @@
 #include "conn_record_v2.h"
 #include "decode.h"
 #include "fa_db.h"
-#include "fa_exit.h"
 #include "fa_names.h"
 #include "fa_version.h"
 #include "flow_store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,14 +269,14 @@ static void test_disk_full_keeps_queue_and_retries(void **state)
 	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld", pages);
 	assert_int_equal(sqlite3_exec(fx->db, sql, NULL, NULL, NULL), SQLITE_OK);
 	queue_flows(fx, 100, 3000);
-	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	assert_int_equal(flow_store_commit(fx->st), -ENOSPC);
 	assert_non_null(strstr(flow_store_errmsg(fx->st), "full"));
 	assert_non_null(strstr(flow_store_errmsg(fx->st), fx->path));
 	assert_int_equal(flow_store_pending_events(fx->st), 3000);
 	assert_int_equal(flow_store_events_written(fx->st), 100);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 100);
 	/* A second failure changes nothing either. */
-	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	assert_int_equal(flow_store_commit(fx->st), -ENOSPC);
 	/* Space returns: everything queued is written once. */
 	assert_int_equal(sqlite3_exec(fx->db, "PRAGMA max_page_count=1000000", NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -295,7 +295,7 @@ static void test_busy_database_retries(void **state)
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(fx->db, 10);
 	queue_flows(fx, 0, 5);
-	assert_int_equal(flow_store_commit(fx->st), -FA_EXIT_DB);
+	assert_int_equal(flow_store_commit(fx->st), -EBUSY);
 	assert_non_null(strstr(flow_store_errmsg(fx->st), "locked"));
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
@@ -323,7 +323,7 @@ static void test_rejects_health_and_end(void **state)
 	/* The same run id again is refused by name. */
 	struct flow_store *st2 = flow_store_open(fx->db, fx->path, err, sizeof(err));
 	struct store_run_info run = {.cell_id = "cell-1", .run_id = "run-1", .source = "replay"};
-	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -FA_EXIT_USAGE);
+	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -EEXIST);
 	assert_non_null(strstr(err, "already exists"));
 	flow_store_close(st2);
 }
