@@ -53,7 +53,6 @@ struct nflog_source {
 	struct mnl_socket *nl;
 	int fd;
 	int group;
-	unsigned portid;
 	uint32_t cfg_seq;
 	/* Where packet frames go: the loop's buffer in drain(), pending during set-up. */
 	struct record_buf *target;
@@ -381,7 +380,6 @@ static int open_socket(struct nflog_source *s, char *err, size_t errlen)
 		return -e;
 	}
 	s->fd = mnl_socket_get_fd(s->nl);
-	s->portid = mnl_socket_get_portid(s->nl);
 	int size = (int)NFLOG_RCVBUF;
 	/* FORCE passes rmem_max with CAP_NET_ADMIN; without it, take what rmem_max allows. */
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
