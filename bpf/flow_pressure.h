@@ -72,6 +72,7 @@ const volatile __u64 budget_interval_ns = FLOW_BUDGET_INTERVAL_NS;
 const volatile __u64 evict_protect_ns = FLOW_EVICT_PROTECT_NS;
 
 #define FA_E2BIG 7 /* a full hash map's update error */
+#define FA_EINVAL 22 /* an argument the verifier made us check */
 /*
  * The functions marked FA_BPF_GLOBAL are global BPF functions: the verifier
  * checks each once, by its argument types, instead of once for every path
@@ -569,7 +570,7 @@ FA_BPF_GLOBAL int flow_pressure_insert(const struct flow_key *key, const struct 
 	int ret;
 
 	if (!key || !nv)
-		return -1;
+		return -FA_EINVAL;
 	ret = bpf_map_update_elem(&FLOW_TABLE, key, nv, flags);
 	for (int i = 0; ret == -FA_E2BIG && i < INSERT_TRIES; i++) {
 		if (!evict_one(now))

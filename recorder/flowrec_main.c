@@ -45,6 +45,7 @@ static void source_names(const struct recorder_setup *s, char *buf, size_t len)
  * fstat'ed once it is open and not yet truncated): refuse it when it is the
  * database (or its -wal, -shm, -journal) or the --replay input (a file, or
  * standard input for "-"), by device and inode, however the path is spelt.
+ * 0, or -EINVAL (a bad command line) with the reason in err.
  */
 static int tee_is_an_input(const struct stat *st, const struct recorder_options *o, char *err,
 			   size_t errlen)
@@ -59,7 +60,7 @@ static int tee_is_an_input(const struct stat *st, const struct recorder_options 
 				 "--tee %s: is the database %s; refusing to overwrite it (choose "
 				 "another file)",
 				 o->tee, name);
-			return -FA_EXIT_USAGE;
+			return -EINVAL;
 		}
 	}
 	if (o->replay) {
@@ -70,16 +71,25 @@ static int tee_is_an_input(const struct stat *st, const struct recorder_options 
 				 "--tee %s: is the --replay input%s; refusing to overwrite it "
 				 "(choose another file)",
 				 o->tee, is_stdin ? " (standard input)" : "");
-			return -FA_EXIT_USAGE;
+			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
+/* --tee names an existing file that is an input (checked before anything is opened). */
+static int tee_path_is_an_input(const struct recorder_options *o, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!o->tee || stat(o->tee, &st) != 0)
+		return 0;
+	return tee_is_an_input(&st, o, err, errlen);
+}
+
 /* replay_writer_open's check: remembers a refusal, so main exits with its code. */
 struct tee_check {
 	const struct recorder_options *o;
-	int refused; /* 0 or -FA_EXIT_USAGE */
+	int refused; /* 0 or tee_is_an_input's -errno */
 };
 
 static int tee_refuse(const struct stat *st, void *ctx, char *err, size_t errlen)
@@ -90,12 +100,79 @@ static int tee_refuse(const struct stat *st, void *ctx, char *err, size_t errlen
 }
 
 /*
- * The exit status of a source that could not start (-errno): what this build
- * or host lacks is "not supported", anything else is the source failing.
+ * Open --tee, checked again on the open file before it is truncated (no race
+ * with the path check). 0, or -errno with the reason in err; *usage says
+ * whether it was the command line's fault (the file is an input).
  */
-static int source_exit_code(int err)
+static int open_tee(const struct recorder_options *o, struct recorder_setup *setup, bool *usage,
+		    char *err, size_t errlen)
 {
-	return err == -ENOSYS ? FA_EXIT_UNSUPPORTED : FA_EXIT_SOURCE;
+	struct tee_check check = {.o = o};
+	*usage = false;
+	if (!o->tee)
+		return 0;
+	setup->tee = replay_writer_open(o->tee, tee_refuse, &check, err, errlen);
+	*usage = check.refused != 0;
+	return setup->tee ? 0 : -errno;
+}
+
+/*
+ * Start the sources. 0, or -errno with the reason in err; *usage says whether
+ * it was the command line's fault (--source auto chose ebpf without --iface)
+ * rather than a source failing.
+ */
+static int start_sources(const struct recorder_options *o, struct recorder_setup *setup,
+			 bool *usage, char *err, size_t errlen)
+{
+	*usage = source_select_check(o, err, errlen) < 0;
+	if (*usage)
+		return -EINVAL;
+	return source_select_start(o, setup->sources, &setup->nsources, err, errlen);
+}
+
+/*
+ * The run's row: its ids, stamps, sources and the clock measured now. 0, or
+ * flow_store_begin_run's -errno (-EEXIST: the run id exists) with err.
+ */
+static int begin_run(const struct recorder_options *o, struct recorder_setup *setup, char *err,
+		     size_t errlen)
+{
+	char sources[64], boot_id[TEE_BOOT_ID_TEXT_LEN];
+	source_names(setup, sources, sizeof(sources));
+	run_clock_measure(&setup->clock);
+	struct store_run_info run = {
+		.cell_id = o->cell,
+		.run_id = o->run,
+		.policy_digest = o->policy_digest,
+		.keyset_id = o->keyset_id,
+		.issuer_kid = o->issuer_kid,
+		.correlation_id = o->correlation_id,
+		.source = sources,
+		.iface = o->iface,
+		.iface_side = o->iface ? (o->iface_side_host ? "host" : "cell") : NULL,
+		.netns = o->netns,
+		.host = setup->clock.host,
+		.boot_id = run_clock_boot_id_text(&setup->clock, boot_id),
+		.started_at = fa_clock_ns(CLOCK_REALTIME),
+		.mono_offset_ns = setup->clock.mono_offset_ns,
+		.boot_offset_ns = setup->clock.boot_offset_ns,
+	};
+	return flow_store_begin_run(setup->store, &run, err, errlen);
+}
+
+/*
+ * Drop privileges if --user asks. On failure nothing is recorded yet: the
+ * run is ended as failed so it does not look killed.
+ */
+static int drop_privileges(const struct recorder_options *o, struct recorder_setup *setup,
+			   char *err, size_t errlen)
+{
+	if (!o->user)
+		return 0;
+	int rc = privdrop_to_user(o->user, err, errlen);
+	if (rc < 0)
+		flow_store_end_run(setup->store, "error", fa_clock_ns(CLOCK_REALTIME));
+	return rc;
 }
 
 /* The exit status of a run that ended with fault. */
@@ -116,30 +193,52 @@ static int fault_exit_code(enum recorder_fault fault)
 	}
 }
 
+/*
+ * Close the tee, the sources, the store and the database. A tee write error
+ * was reported (and counted) when it happened; a close that fails only now
+ * still leaves the tee incomplete: exit 7 unless an earlier failure decided.
+ */
+static int cleanup(const struct recorder_options *o, struct recorder_setup *setup, sqlite3 *db,
+		   int exit_code)
+{
+	bool tee_failed = setup->tee && replay_writer_error(setup->tee) != 0;
+	int rc = replay_writer_close(setup->tee);
+	if (rc && !tee_failed) {
+		fprintf(stderr, "flowrec: --tee %s: closing failed: %s\n", o->tee, strerror(-rc));
+		if (exit_code == FA_EXIT_OK)
+			exit_code = FA_EXIT_IO;
+	}
+	for (int i = 0; i < setup->nsources; i++)
+		setup->sources[i]->ops->destroy(setup->sources[i]);
+	flow_store_close(setup->store);
+	if (db && sqlite3_close(db) != SQLITE_OK)
+		fprintf(stderr, "flowrec: %s: closing: %s\n", o->db, sqlite3_errmsg(db));
+	return exit_code;
+}
+
+/*
+ * Each step returns 0 or -errno with its message in err; the exit status is
+ * chosen here, from the step that failed and its error (fa_exit.h).
+ */
 int main(int argc, char **argv)
 {
 	char err[ERR_LEN] = "";
 	struct recorder_options o;
 	struct recorder_setup setup = {.opts = &o};
+	enum recorder_fault fault;
 	sqlite3 *db = NULL;
 	int exit_code = FA_EXIT_OK;
-	bool tee_failed;
+	bool usage;
 
 	signal(SIGPIPE, SIG_IGN);
 	int rc = recorder_options_parse(argc, argv, &o, err, sizeof(err));
 	if (rc == OPTIONS_EXIT)
 		return FA_EXIT_OK;
-	if (rc < 0) {
+	if (rc < 0 || tee_path_is_an_input(&o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "flowrec: %s\n", err);
-		return -rc;
+		return FA_EXIT_USAGE;
 	}
 	setup.replay = o.replay != NULL;
-	struct stat tee_st;
-	if (o.tee && stat(o.tee, &tee_st) == 0 &&
-	    (rc = tee_is_an_input(&tee_st, &o, err, sizeof(err))) != 0) {
-		fprintf(stderr, "flowrec: %s\n", err);
-		return -rc;
-	}
 
 	rc = fa_db_open_writer(o.db,
 			       o.durability_full ? FA_DB_DURABILITY_FULL : FA_DB_DURABILITY_NORMAL,
@@ -153,77 +252,32 @@ int main(int argc, char **argv)
 		exit_code = FA_EXIT_DB;
 		goto fail;
 	}
-	if (source_select_check(&o, err, sizeof(err)) < 0) {
-		exit_code = FA_EXIT_USAGE;
-		goto fail;
-	}
-	rc = source_select_start(&o, setup.sources, &setup.nsources, err, sizeof(err));
+	rc = start_sources(&o, &setup, &usage, err, sizeof(err));
 	if (rc < 0) {
-		exit_code = source_exit_code(rc);
+		exit_code = usage	    ? FA_EXIT_USAGE
+			    : rc == -ENOSYS ? FA_EXIT_UNSUPPORTED /* not in this build or kernel */
+					    : FA_EXIT_SOURCE;
 		goto fail;
 	}
-	if (o.tee) {
-		/* Checked again on the open file, before it is truncated: no race. */
-		struct tee_check check = {.o = &o};
-		setup.tee = replay_writer_open(o.tee, tee_refuse, &check, err, sizeof(err));
-		if (!setup.tee) {
-			exit_code = check.refused ? -check.refused : FA_EXIT_IO;
-			goto fail;
-		}
+	if (open_tee(&o, &setup, &usage, err, sizeof(err)) < 0) {
+		exit_code = usage ? FA_EXIT_USAGE : FA_EXIT_IO;
+		goto fail;
 	}
-
-	char sources[64], boot_id[TEE_BOOT_ID_TEXT_LEN];
-	source_names(&setup, sources, sizeof(sources));
-	run_clock_measure(&setup.clock);
-	struct store_run_info run = {
-		.cell_id = o.cell,
-		.run_id = o.run,
-		.policy_digest = o.policy_digest,
-		.keyset_id = o.keyset_id,
-		.issuer_kid = o.issuer_kid,
-		.correlation_id = o.correlation_id,
-		.source = sources,
-		.iface = o.iface,
-		.iface_side = o.iface ? (o.iface_side_host ? "host" : "cell") : NULL,
-		.netns = o.netns,
-		.host = setup.clock.host,
-		.boot_id = run_clock_boot_id_text(&setup.clock, boot_id),
-		.started_at = fa_clock_ns(CLOCK_REALTIME),
-		.mono_offset_ns = setup.clock.mono_offset_ns,
-		.boot_offset_ns = setup.clock.boot_offset_ns,
-	};
-	rc = flow_store_begin_run(setup.store, &run, err, sizeof(err));
+	rc = begin_run(&o, &setup, err, sizeof(err));
 	if (rc < 0) {
-		/* a run id that exists is a command line naming the wrong run */
-		exit_code = rc == -EEXIST ? FA_EXIT_USAGE : FA_EXIT_DB;
+		exit_code = rc == -EEXIST ? FA_EXIT_USAGE : FA_EXIT_DB; /* a run id that exists */
 		goto fail;
 	}
-	if (o.user && privdrop_to_user(o.user, err, sizeof(err)) != 0) {
-		/* Nothing recorded yet: end the run as failed so it does not look killed. */
-		flow_store_end_run(setup.store, "error", fa_clock_ns(CLOCK_REALTIME));
+	if (drop_privileges(&o, &setup, err, sizeof(err)) < 0) {
 		exit_code = FA_EXIT_PRIVS;
 		goto fail;
 	}
-	enum recorder_fault fault;
+
 	recorder_loop_run(&setup, &fault);
 	exit_code = fault_exit_code(fault);
 	goto out;
 fail:
 	fprintf(stderr, "flowrec: %s\n", err);
 out:
-	/* A write error was reported (and counted) when it happened; a close that
-	 * fails only now still leaves the tee incomplete. */
-	tee_failed = setup.tee && replay_writer_error(setup.tee) != 0;
-	rc = replay_writer_close(setup.tee);
-	if (rc && !tee_failed) {
-		fprintf(stderr, "flowrec: --tee %s: closing failed: %s\n", o.tee, strerror(-rc));
-		if (exit_code == FA_EXIT_OK)
-			exit_code = FA_EXIT_IO;
-	}
-	for (int i = 0; i < setup.nsources; i++)
-		setup.sources[i]->ops->destroy(setup.sources[i]);
-	flow_store_close(setup.store);
-	if (db && sqlite3_close(db) != SQLITE_OK)
-		fprintf(stderr, "flowrec: %s: closing: %s\n", o.db, sqlite3_errmsg(db));
-	return exit_code;
+	return cleanup(&o, &setup, db, exit_code);
 }

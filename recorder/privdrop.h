@@ -12,7 +12,8 @@
 /*
  * Become user (name or numeric uid) with that user's primary group, no
  * supplementary groups, PR_SET_NO_NEW_PRIVS, and an empty capability set
- * (checked after the switch). 0, or -1 with a one-line reason in err.
+ * (checked after the switch). 0, or -errno with a one-line reason in err
+ * (-ENOENT: no such user; -EINVAL: uid 0; -EPERM: privileges remain).
  */
 int privdrop_to_user(const char *user, char *err, size_t errlen);
 

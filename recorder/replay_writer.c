@@ -23,38 +23,44 @@ struct replay_writer *replay_writer_open(const char *path,
 						       size_t errlen),
 					 void *ctx, char *err, size_t errlen)
 {
+	struct replay_writer *w = NULL;
+	struct stat st;
+	int e;
 	/* No O_TRUNC: the file is checked before a byte of it changes. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		snprintf(err, errlen, "--tee %s: cannot create: %s", path, strerror(errno));
-		return NULL;
+		e = errno;
+		snprintf(err, errlen, "--tee %s: cannot create: %s", path, strerror(e));
+		goto fail;
 	}
-	struct stat st;
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "--tee %s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
+		e = errno;
+		snprintf(err, errlen, "--tee %s: %s", path, strerror(e));
+		goto fail;
 	}
-	if (refuse && refuse(&st, ctx, err, errlen)) {
-		close(fd);
-		return NULL;
-	}
+	if (refuse && (e = -refuse(&st, ctx, err, errlen)) != 0)
+		goto fail;
 	/* Regular files start empty; a FIFO or a device cannot be truncated. */
 	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
-		snprintf(err, errlen, "--tee %s: cannot truncate: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
+		e = errno;
+		snprintf(err, errlen, "--tee %s: cannot truncate: %s", path, strerror(e));
+		goto fail;
 	}
-	struct replay_writer *w = calloc(1, sizeof(*w));
+	w = calloc(1, sizeof(*w));
 	if (w)
 		w->f = fdopen(fd, "wb");
 	if (!w || !w->f) {
+		e = ENOMEM;
 		snprintf(err, errlen, "--tee %s: out of memory", path);
-		close(fd);
-		free(w);
-		return NULL;
+		goto fail;
 	}
 	return w;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(w);
+	errno = e;
+	return NULL;
 }
 
 static void put_le32(uint8_t *p, uint32_t v)

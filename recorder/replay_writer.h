@@ -20,9 +20,10 @@ struct replay_writer;
 /*
  * Open path for writing (created mode 0640), without truncating it first:
  * refuse(&st_of_the_open_file, ctx) decides whether it may be written (it is
- * not one of the run's inputs); a non-zero return refuses it, with its one
- * line in err, and nothing has been written. Then the file is truncated.
- * NULL with a message in err.
+ * not one of the run's inputs): 0 accepts it, a -errno refuses it, with its
+ * one line in err, and nothing has been written. Then the file is truncated.
+ * NULL with errno set (the refusal's, or the failing call's) and a message in
+ * err.
  */
 struct replay_writer *replay_writer_open(const char *path,
 					 int (*refuse)(const struct stat *st, void *ctx, char *err,
