@@ -25,8 +25,9 @@ enum source_mode {
  * docs/design-notes.md).
  */
 #define TCP_IDLE_DEFAULT_S 7440
-#define FA_STR_(x) #x
-#define FA_STR(x) FA_STR_(x)
+
+/* The seed's environment variable naming an external v1 object (as --bpf-object). */
+#define EBPF_OBJECT_PATH_ENV "CELLOS_EBPF_OBJECT_PATH"
 
 struct recorder_options {
 	const char *db;
@@ -67,12 +68,12 @@ enum options_result {
 
 /*
  * Parse argv into o (defaults first). Returns OPTIONS_OK, OPTIONS_EXIT, or
- * -FA_EXIT_USAGE with a one-line message in err naming the option and the
- * accepted form.
+ * -EINVAL with a one-line message in err naming the option and the accepted
+ * form (a bad command line).
  */
 int recorder_options_parse(int argc, char **argv, struct recorder_options *o, char *err,
 			   size_t errlen);
-/* The full usage text. */
+/* The full usage text, generated from the option table. */
 void recorder_options_usage(FILE *out);
 
 #endif

@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #define EBPF_DEFAULT_OBJECT_PATH "/usr/local/lib/cellos/cellos-supervisor-ebpf.o"
-#define EBPF_OBJECT_PATH_ENV "CELLOS_EBPF_OBJECT_PATH"
 
 struct ebpf_source_config {
 	const char *iface; /* required */
