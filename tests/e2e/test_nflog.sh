@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# End-to-end NFLOG capture of denied traffic (issue 6).
+# End-to-end NFLOG capture of denied traffic.
 #
 #   test_nflog.sh FLOWREC [FLOWQ]
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# NFLOG overruns are counted, never ignored (issue 6, point 3).
+# NFLOG overruns are counted, never ignored.
 #
 #   test_nflog_overrun.sh FLOWREC [FLOWQ]
 #
