@@ -194,97 +194,106 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u8 proto
 	return PARSE_OK;
 }
 
-/*
- * Parse one frame into p. A separate BPF function (its own stack frame) so
- * the header buffers do not add to the caller's stack.
- */
-static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
+/* The Ethernet type after up to two VLAN tags (802.1Q, 802.1ad); *off moves past them. */
+static __always_inline int parse_eth(struct __sk_buff *skb, __u32 *off, __be16 *eth_proto)
 {
-	__u16 sport = 0, dport = 0;
-	__u32 l4_hdr_len = 0, l3_hdr_len, ip_len;
-	__u32 off = sizeof(struct ethhdr);
-	__be16 eth_proto;
-	__u8 proto;
-	int ret;
-
-	/* the key's two address slots hold (source, destination) until normalised */
-	if (bpf_skb_load_bytes(skb, offsetof(struct ethhdr, h_proto), &eth_proto,
-			       sizeof(eth_proto)))
+	if (bpf_skb_load_bytes(skb, offsetof(struct ethhdr, h_proto), eth_proto,
+			       sizeof(*eth_proto)))
 		return PARSE_NON_IP;
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
 		struct vlan_tag tag;
 
-		if (eth_proto != ETH_P_8021Q_BE && eth_proto != ETH_P_8021AD_BE)
+		if (*eth_proto != ETH_P_8021Q_BE && *eth_proto != ETH_P_8021AD_BE)
 			break;
-		if (bpf_skb_load_bytes(skb, off, &tag, sizeof(tag)))
+		if (bpf_skb_load_bytes(skb, *off, &tag, sizeof(tag)))
 			return PARSE_NON_IP;
-		eth_proto = tag.encap_proto;
-		off += sizeof(tag);
+		*eth_proto = tag.encap_proto;
+		*off += sizeof(tag);
 	}
+	return PARSE_OK;
+}
 
-	if (eth_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr iph;
+/* Where the transport header is, and what the IP header says of the packet. */
+struct l3_info {
+	__u32 hdr_len; /* IP header and extension headers */
+	__u32 ip_len; /* the IP packet's length, 0 when the header does not say */
+	__u8 proto; /* the transport protocol */
+};
 
-		if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
-			return PARSE_TRUNCATED;
-		if (iph.ihl < 5)
-			return PARSE_TRUNCATED;
-		l3_hdr_len = iph.ihl * 4;
-		ip_len = bpf_ntohs(iph.tot_len);
-		proto = iph.protocol;
-		p->frag = pkt_ipv4_frag(bpf_ntohs(iph.frag_off));
-		p->frag_id = bpf_ntohs(iph.id);
-		__builtin_memcpy(p->key.addr_lo, &iph.saddr, 4);
-		__builtin_memcpy(p->key.addr_hi, &iph.daddr, 4);
-		p->key.family = 4;
-	} else if (eth_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ext_hdr eh;
-		__u32 hoff;
-		__be16 plen;
+/* An IPv4 header at off: addresses into the key's slots, fragment position. */
+static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off, struct pkt *p,
+				      struct l3_info *l3)
+{
+	struct iphdr iph;
 
-		if (bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, payload_len), &plen,
-				       sizeof(plen)) ||
-		    bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, nexthdr), &proto,
-				       sizeof(proto)) ||
-		    bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, saddr), p->key.addr_lo,
-				       32))
+	if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
+		return PARSE_TRUNCATED;
+	if (iph.ihl < 5)
+		return PARSE_TRUNCATED;
+	l3->hdr_len = iph.ihl * 4;
+	l3->ip_len = bpf_ntohs(iph.tot_len);
+	l3->proto = iph.protocol;
+	p->frag = pkt_ipv4_frag(bpf_ntohs(iph.frag_off));
+	p->frag_id = bpf_ntohs(iph.id);
+	__builtin_memcpy(p->key.addr_lo, &iph.saddr, 4);
+	__builtin_memcpy(p->key.addr_hi, &iph.daddr, 4);
+	p->key.family = PKT_FAMILY_IPV4;
+	return PARSE_OK;
+}
+
+/*
+ * An IPv6 header at off and the extension headers the rules walk (a fragment
+ * header gives the fragment position): addresses into the key's slots.
+ */
+static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off, struct pkt *p,
+				      struct l3_info *l3)
+{
+	struct ext_hdr eh;
+	__u32 hoff;
+	__be16 plen;
+	__u8 proto;
+
+	if (bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, payload_len), &plen,
+			       sizeof(plen)) ||
+	    bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, nexthdr), &proto,
+			       sizeof(proto)) ||
+	    bpf_skb_load_bytes(skb, off + offsetof(struct ipv6hdr, saddr), p->key.addr_lo, 32))
+		return PARSE_TRUNCATED;
+	hoff = off + sizeof(struct ipv6hdr);
+	for (int i = 0; i < PKT_IPV6_MAX_EXT_HEADERS; i++) {
+		if (!pkt_ipv6_ext_len(proto, 0))
+			break;
+		if (bpf_skb_load_bytes(skb, hoff, &eh, sizeof(eh)))
 			return PARSE_TRUNCATED;
-		hoff = off + sizeof(struct ipv6hdr);
-		for (int i = 0; i < PKT_IPV6_MAX_EXT_HEADERS; i++) {
-			if (!pkt_ipv6_ext_len(proto, 0))
-				break;
-			if (bpf_skb_load_bytes(skb, hoff, &eh, sizeof(eh)))
-				return PARSE_TRUNCATED;
-			if (proto == PKT_PROTO_FRAGMENT) {
-				p->frag = pkt_ipv6_frag(bpf_ntohs(eh.frag_off));
-				p->frag_id = bpf_ntohl(eh.frag_id);
-			}
-			hoff += pkt_ipv6_ext_len(proto, eh.hdrlen);
-			proto = eh.nexthdr;
-			if (p->frag == PKT_FRAG_LATER)
-				break; /* what follows is payload, not headers */
+		if (proto == PKT_PROTO_FRAGMENT) {
+			p->frag = pkt_ipv6_frag(bpf_ntohs(eh.frag_off));
+			p->frag_id = bpf_ntohl(eh.frag_id);
 		}
-		if (p->frag != PKT_FRAG_LATER && pkt_ipv6_ext_len(proto, 0))
-			return PARSE_TRUNCATED; /* more extension headers than the rules walk */
-		l3_hdr_len = hoff - off;
-		ip_len = bpf_ntohs(plen);
-		if (ip_len)
-			ip_len += sizeof(struct ipv6hdr);
-		p->key.family = 6;
-	} else {
-		return PARSE_NON_IP;
+		hoff += pkt_ipv6_ext_len(proto, eh.hdrlen);
+		proto = eh.nexthdr;
+		if (p->frag == PKT_FRAG_LATER)
+			break; /* what follows is payload, not headers */
 	}
+	if (p->frag != PKT_FRAG_LATER && pkt_ipv6_ext_len(proto, 0))
+		return PARSE_TRUNCATED; /* more extension headers than the rules walk */
+	l3->hdr_len = hoff - off;
+	l3->ip_len = bpf_ntohs(plen);
+	if (l3->ip_len)
+		l3->ip_len += sizeof(struct ipv6hdr);
+	l3->proto = proto;
+	p->key.family = PKT_FAMILY_IPV6;
+	return PARSE_OK;
+}
 
-	p->key.protocol = proto;
-	if (p->frag == PKT_FRAG_LATER) {
-		p->packets = 1;
-		p->bytes = ip_len;
-		return PARSE_FRAGMENT;
-	}
-	ret = parse_l4(skb, off + l3_hdr_len, proto, p, &sport, &dport, &l4_hdr_len);
-	if (ret != PARSE_OK)
-		return ret;
+/*
+ * The packets and bytes p adds to its flow: a GSO super-packet counts as its
+ * segments, each with its own headers.
+ */
+static __always_inline void packet_size(struct __sk_buff *skb, struct pkt *p, __u32 off,
+					const struct l3_info *l3, __u32 l4_hdr_len)
+{
+	__u32 ip_len = l3->ip_len;
 
 	/* 0 for jumbograms and BIG TCP super-packets: take the skb's length */
 	if (ip_len == 0 && skb->len > off)
@@ -293,9 +302,17 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 	p->bytes = ip_len;
 	if (skb->gso_segs > 1) {
 		p->packets = skb->gso_segs;
-		p->bytes += (__u64)(skb->gso_segs - 1) * (l3_hdr_len + l4_hdr_len);
+		p->bytes += (__u64)(skb->gso_segs - 1) * (l3->hdr_len + l4_hdr_len);
 	}
+}
 
+/*
+ * Normalise the key: the lower (address, port) endpoint in the _lo slots, so
+ * both directions of a connection are one flow; sender_is_lo says which
+ * endpoint sent this packet.
+ */
+static __always_inline void normalise_key(struct pkt *p, __u16 sport, __u16 dport)
+{
 	p->key.port_lo = sport;
 	p->key.port_hi = dport;
 	p->sender_is_lo = 1;
@@ -313,6 +330,47 @@ static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
 		p->key.port_hi = sport;
 		p->sender_is_lo = 0;
 	}
+}
+
+/*
+ * Parse one frame into p: link layer, IP layer, then (unless it is a later
+ * fragment) the transport header, the packet's size and its normalised key.
+ * A separate BPF function (its own stack frame) so the header buffers do not
+ * add to the caller's stack.
+ */
+static __noinline int parse(struct __sk_buff *skb, struct pkt *p)
+{
+	struct l3_info l3 = {0};
+	__u16 sport = 0, dport = 0;
+	__u32 l4_hdr_len = 0;
+	__u32 off = sizeof(struct ethhdr);
+	__be16 eth_proto;
+	int ret;
+
+	/* the key's two address slots hold (source, destination) until normalised */
+	ret = parse_eth(skb, &off, &eth_proto);
+	if (ret != PARSE_OK)
+		return ret;
+	if (eth_proto == bpf_htons(ETH_P_IP))
+		ret = parse_ipv4(skb, off, p, &l3);
+	else if (eth_proto == bpf_htons(ETH_P_IPV6))
+		ret = parse_ipv6(skb, off, p, &l3);
+	else
+		ret = PARSE_NON_IP;
+	if (ret != PARSE_OK)
+		return ret;
+
+	p->key.protocol = l3.proto;
+	if (p->frag == PKT_FRAG_LATER) {
+		p->packets = 1;
+		p->bytes = l3.ip_len;
+		return PARSE_FRAGMENT;
+	}
+	ret = parse_l4(skb, off + l3.hdr_len, l3.proto, p, &sport, &dport, &l4_hdr_len);
+	if (ret != PARSE_OK)
+		return ret;
+	packet_size(skb, p, off, &l3, l4_hdr_len);
+	normalise_key(p, sport, dport);
 	return PARSE_OK;
 }
 
@@ -482,6 +540,64 @@ static __always_inline void tcp_update(struct flow_value *v, __u32 side, __u8 fl
 	}
 }
 
+/*
+ * A packet of a flow in linger (closed by FIN or RST). True when it belongs
+ * to the closed flow and is counted there (the teardown's last packets).
+ * False when a new connection starts on the 5-tuple: the old flow's close is
+ * settled first and *prior keeps its orientation for the new one.
+ */
+static __always_inline bool linger_absorbs(const struct pkt *p, struct flow_value *v, bool syn,
+					   __u64 now, struct flow_memory *prior)
+{
+	if (!syn && now - v->closed_ns < FLOW_LINGER_NS) {
+		flow_account(v, p->sender_is_lo, p->packets, p->bytes, now);
+		return true;
+	}
+	if (v->reported == FLOW_REPORTED && !v->close_reported) {
+		if (emit(&p->key, v, CONN_KIND_CLOSED, v->close_reason, 0))
+			v->close_reported = 1;
+		else
+			count(FLOW_COUNTER_RINGBUF_DROPS); /* replaced below: lost */
+	}
+	prior->orig_is_lo = v->orig_is_lo;
+	prior->direction = v->direction;
+	return false;
+}
+
+/* A packet of a tracked flow: counted on its sender's side, which it returns. */
+static __always_inline __u32 account_packet(const struct pkt *p, struct flow_value *v, __u64 now)
+{
+	flow_account(v, p->sender_is_lo, p->packets, p->bytes, now);
+	if (!v->referenced)
+		v->referenced = 1; /* the clock gives it a second chance */
+	return p->sender_is_lo == v->orig_is_lo ? 0 : 1;
+}
+
+/*
+ * The entry of the flow p's packet opens: orientation from the packet (a SYN,
+ * or the cell's side), or for mid-stream TCP from what is remembered of it;
+ * the packet counted on its sender's side (*side).
+ */
+static __always_inline void new_entry(struct flow_value *nv, struct pkt *p, bool leaving_cell,
+				      bool syn, const struct flow_memory *prior, __u64 now,
+				      __u32 *side)
+{
+	nv->first_seen_ns = now;
+	nv->last_seen_ns = now;
+	nv->orig_is_lo = p->sender_is_lo;
+	nv->direction = leaving_cell ? CONN_DIR_EGRESS : CONN_DIR_INGRESS;
+	if (p->key.protocol == PKT_PROTO_TCP && !syn)
+		midstream_orient(p, nv, leaving_cell, prior);
+	*side = p->sender_is_lo == nv->orig_is_lo ? 0 : 1;
+	nv->packets[*side] = p->packets;
+	nv->bytes[*side] = p->bytes;
+	nv->icmp_type_code = p->icmp_type_code;
+}
+
+/*
+ * One packet: parse it, count it, then find or insert its flow (evicting
+ * under pressure), report a new flow (or defer it), and follow TCP's state.
+ */
 static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 {
 	struct flow_memory prior = {};
@@ -515,20 +631,8 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 	      !(p.tcp_flags & TCPF_ACK);
 	v = bpf_map_lookup_elem(&FLOW_TABLE, &p.key);
 	if (v && v->state == FLOW_STATE_LINGER) {
-		/* the teardown's last packets belong to the closed flow, and count */
-		if (!syn && now - v->closed_ns < FLOW_LINGER_NS) {
-			flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
+		if (linger_absorbs(&p, v, syn, now, &prior))
 			return TC_ACT_UNSPEC;
-		}
-		/* a new connection on the same 5-tuple: settle the old one first */
-		if (v->reported == FLOW_REPORTED && !v->close_reported) {
-			if (emit(&p.key, v, CONN_KIND_CLOSED, v->close_reason, 0))
-				v->close_reported = 1;
-			else
-				count(FLOW_COUNTER_RINGBUF_DROPS); /* replaced below: lost */
-		}
-		prior.orig_is_lo = v->orig_is_lo;
-		prior.direction = v->direction;
 		has_prior = true;
 		v = NULL;
 		replace = true;
@@ -537,33 +641,16 @@ static __always_inline int handle(struct __sk_buff *skb, bool hook_egress)
 	if (!v) {
 		struct flow_value nv = {};
 
-		nv.first_seen_ns = now;
-		nv.last_seen_ns = now;
-		nv.orig_is_lo = p.sender_is_lo;
-		nv.direction = leaving_cell ? CONN_DIR_EGRESS : CONN_DIR_INGRESS;
-		if (p.key.protocol == PKT_PROTO_TCP && !syn)
-			midstream_orient(&p, &nv, leaving_cell, has_prior ? &prior : NULL);
-		side = p.sender_is_lo == nv.orig_is_lo ? 0 : 1;
-		nv.packets[side] = p.packets;
-		nv.bytes[side] = p.bytes;
-		nv.icmp_type_code = p.icmp_type_code;
+		new_entry(&nv, &p, leaving_cell, syn, has_prior ? &prior : NULL, now, &side);
 		ret = flow_pressure_insert(&p.key, &nv, replace ? BPF_ANY : BPF_NOEXIST, now);
 		v = bpf_map_lookup_elem(&FLOW_TABLE, &p.key);
 		if (!v)
 			return flow_pressure_untracked(&p.key, &nv, now);
 		first = ret == 0;
-		if (!first) {
-			/* another CPU inserted it first: account like any packet */
-			side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
-			flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
-			if (!v->referenced)
-				v->referenced = 1;
-		}
+		if (!first) /* another CPU inserted it first: account like any packet */
+			side = account_packet(&p, v, now);
 	} else {
-		side = p.sender_is_lo == v->orig_is_lo ? 0 : 1;
-		flow_account(v, p.sender_is_lo, p.packets, p.bytes, now);
-		if (!v->referenced)
-			v->referenced = 1; /* the clock gives it a second chance */
+		side = account_packet(&p, v, now);
 	}
 
 	if (p.frag == PKT_FRAG_FIRST)

@@ -25,6 +25,12 @@
 
 #include <linux/types.h>
 
+/* Address families as records and keys carry them: the IP version. */
+enum pkt_family {
+	PKT_FAMILY_IPV4 = 4,
+	PKT_FAMILY_IPV6 = 6,
+};
+
 /* IP protocol numbers (IANA), also IPv6 next-header values. */
 enum pkt_proto {
 	PKT_PROTO_HOPOPTS = 0,
