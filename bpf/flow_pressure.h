@@ -200,7 +200,7 @@ static __always_inline void flow_class_of(struct flow_class *c, const struct flo
 					  const struct flow_value *v, bool fine)
 {
 	const __u8 *dst = v->orig_is_lo ? k->addr_hi : k->addr_lo;
-	int n = k->family == 4 ? 3 : 8;
+	int n = k->family == PKT_FAMILY_IPV4 ? 3 : 8;
 
 	__builtin_memset(c, 0, sizeof(*c));
 	c->family = k->family;
@@ -239,8 +239,8 @@ static __always_inline __u32 fine_slot(const struct flow_class *c)
 
 static __always_inline __u32 coarse_slot(const struct flow_class *c)
 {
-	return SUMMARY_FINE_SLOTS +
-	       ((c->family == 6 ? 1u : 0u) << 9 | (c->direction & 1u) << 8 | c->protocol);
+	return SUMMARY_FINE_SLOTS + ((c->family == PKT_FAMILY_IPV6 ? 1u : 0u) << 9 |
+				     (c->direction & 1u) << 8 | c->protocol);
 }
 
 /* Claim slot idx for class c: free (it becomes c's) or already c's. True: holds one more. */

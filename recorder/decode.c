@@ -29,7 +29,7 @@ void flow_v1_to_event(const struct flow_record_v1 *rec, struct fa_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = FA_EVENT_OPENED;
 	ev->clock = FA_CLOCK_MONOTONIC;
-	ev->family = 4;
+	ev->family = PKT_FAMILY_IPV4; /* v1 records are IPv4 only */
 	ev->protocol = rec->proto;
 	ev->direction = CONN_DIR_EGRESS;
 	ev->deny = rec->verdict == FLOW_RECORD_V1_VERDICT_DROP;
@@ -57,7 +57,7 @@ static int check_conn(unsigned kind, unsigned max_kind, unsigned family, unsigne
 		snprintf(err, errlen, "CONN_EVENTS record has unknown kind %u", kind);
 		return -EINVAL;
 	}
-	if (family != 4 && family != 6) {
+	if (family != PKT_FAMILY_IPV4 && family != PKT_FAMILY_IPV6) {
 		snprintf(err, errlen, "CONN_EVENTS record has unknown address family %u", family);
 		return -EINVAL;
 	}
@@ -110,7 +110,7 @@ static bool all_zero(const uint8_t *p, size_t n)
  */
 static int check_summary(const struct conn_record_v3 *r, char *err, size_t errlen)
 {
-	unsigned max_len = r->family == 4 ? 32 : 128;
+	unsigned max_len = r->family == PKT_FAMILY_IPV4 ? 32 : 128;
 	if (r->flow_count == 0) {
 		snprintf(err, errlen, "CONN_EVENTS summary counts no flow");
 		return -EINVAL;
@@ -204,7 +204,7 @@ void conn_v3_to_event(const struct conn_record_v3 *rec, struct fa_event *ev)
 	ev->bytes_known = true;
 	ev->src_port = rec->src_port;
 	ev->dst_port = rec->dst_port;
-	if (rec->family == 4) {
+	if (rec->family == PKT_FAMILY_IPV4) {
 		fa_addr_from_v4_bytes(rec->src_addr, &ev->src);
 		fa_addr_from_v4_bytes(rec->dst_addr, &ev->dst);
 	} else {

@@ -200,7 +200,7 @@ static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv4 header", cap);
 		return -EINVAL;
 	}
-	if (p[0] >> 4 != 4) {
+	if (p[0] >> 4 != PKT_FAMILY_IPV4) {
 		snprintf(err, errlen, "NFLOG packet: IP version %u in an IPv4 frame", p[0] >> 4);
 		return -EINVAL;
 	}
@@ -236,7 +236,7 @@ static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv6 header", cap);
 		return -EINVAL;
 	}
-	if (p[0] >> 4 != 6) {
+	if (p[0] >> 4 != PKT_FAMILY_IPV6) {
 		snprintf(err, errlen, "NFLOG packet: IP version %u in an IPv6 frame", p[0] >> 4);
 		return -EINVAL;
 	}
@@ -297,70 +297,102 @@ static uint8_t hook_direction(unsigned hook)
 	}
 }
 
-int nflog_frame_decode(const void *buf, size_t len, struct fa_event *ev, char *err, size_t errlen)
+/*
+ * The frame's header (nflog_frame.h), checked: its lengths add up to len,
+ * and every field is within its range; the prefix holds no NUL.
+ */
+static int read_header(const uint8_t *b, size_t len, struct nflog_frame_hdr *h, char *err,
+		       size_t errlen)
 {
-	const uint8_t *b = buf;
-	struct nflog_frame_hdr h;
-	struct nflog_prefix_info info;
-	struct l3_info l3 = {0};
-	int rc;
-
 	if (len < NFLOG_FRAME_HEADER_SIZE) {
 		snprintf(err, errlen, "NFLOG frame is %zu bytes, shorter than its %d-byte header",
 			 len, NFLOG_FRAME_HEADER_SIZE);
 		return -EINVAL;
 	}
-	h.family = b[0];
-	h.hook = b[1];
-	h.verdict_hint = b[2];
-	h.prefix_len = b[3];
-	h.packet_len = rd_le32(b + 4);
-	h.boot_ns = rd_le64(b + 8);
-	if ((uint64_t)NFLOG_FRAME_HEADER_SIZE + h.prefix_len + h.packet_len != len) {
+	h->family = b[0];
+	h->hook = b[1];
+	h->verdict_hint = b[2];
+	h->prefix_len = b[3];
+	h->packet_len = rd_le32(b + 4);
+	h->boot_ns = rd_le64(b + 8);
+	if ((uint64_t)NFLOG_FRAME_HEADER_SIZE + h->prefix_len + h->packet_len != len) {
 		snprintf(err, errlen,
 			 "NFLOG frame is %zu bytes, its header says %u + %u + %u; torn or "
 			 "corrupt frame",
-			 len, NFLOG_FRAME_HEADER_SIZE, h.prefix_len, h.packet_len);
+			 len, NFLOG_FRAME_HEADER_SIZE, h->prefix_len, h->packet_len);
 		return -EINVAL;
 	}
-	if (h.prefix_len > NFLOG_FRAME_PREFIX_MAX) {
-		snprintf(err, errlen, "NFLOG frame prefix of %u bytes exceeds %d", h.prefix_len,
+	if (h->prefix_len > NFLOG_FRAME_PREFIX_MAX) {
+		snprintf(err, errlen, "NFLOG frame prefix of %u bytes exceeds %d", h->prefix_len,
 			 NFLOG_FRAME_PREFIX_MAX);
 		return -EINVAL;
 	}
-	if (h.family != 4 && h.family != 6) {
+	if (h->family != PKT_FAMILY_IPV4 && h->family != PKT_FAMILY_IPV6) {
 		snprintf(err, errlen, "NFLOG frame has address family %u, not IPv4 or IPv6",
-			 h.family);
+			 h->family);
 		return -EINVAL;
 	}
-	if (h.hook > NF_INET_INGRESS) {
-		snprintf(err, errlen, "NFLOG frame has unknown netfilter hook %u", h.hook);
+	if (h->hook > NF_INET_INGRESS) {
+		snprintf(err, errlen, "NFLOG frame has unknown netfilter hook %u", h->hook);
 		return -EINVAL;
 	}
-	if (h.verdict_hint > NFLOG_VERDICT_HINT_DROP) {
-		snprintf(err, errlen, "NFLOG frame has unknown verdict hint %u", h.verdict_hint);
+	if (h->verdict_hint > NFLOG_VERDICT_HINT_DROP) {
+		snprintf(err, errlen, "NFLOG frame has unknown verdict hint %u", h->verdict_hint);
 		return -EINVAL;
 	}
-	if (h.boot_ns > INT64_MAX) {
+	if (h->boot_ns > INT64_MAX) {
 		snprintf(err, errlen, "NFLOG frame timestamp %llu is out of range",
-			 (unsigned long long)h.boot_ns);
+			 (unsigned long long)h->boot_ns);
 		return -EINVAL;
 	}
-	const char *prefix = (const char *)b + NFLOG_FRAME_HEADER_SIZE;
-	if (memchr(prefix, '\0', h.prefix_len)) {
+	if (memchr(b + NFLOG_FRAME_HEADER_SIZE, '\0', h->prefix_len)) {
 		snprintf(err, errlen, "NFLOG frame prefix contains a NUL byte");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * The decision the prefix states (rule, verdict, optional direction); a
+ * prefix outside the convention is kept as it is, and the verdict comes from
+ * the hint (a logged drop rule, unless the hint says accept).
+ */
+static void apply_prefix(struct fa_event *ev, const char *prefix, unsigned len,
+			 unsigned verdict_hint)
+{
+	struct nflog_prefix_info info;
+	memcpy(ev->nflog_prefix, prefix, len);
+	ev->nflog_prefix[len] = '\0';
+	if (nflog_prefix_parse(prefix, len, &info) == 0) {
+		ev->deny = info.deny;
+		snprintf(ev->nft_rule_ref, sizeof(ev->nft_rule_ref), "%s", info.rule_ref);
+		if (info.has_direction)
+			ev->direction = info.direction;
+	} else {
+		ev->deny = verdict_hint != NFLOG_VERDICT_HINT_ALLOW;
+	}
+}
+
+int nflog_frame_decode(const void *buf, size_t len, struct fa_event *ev, char *err, size_t errlen)
+{
+	const uint8_t *b = buf;
+	struct nflog_frame_hdr h;
+	struct l3_info l3 = {0};
+	int rc = read_header(b, len, &h, err, errlen);
+	if (rc)
+		return rc;
 
 	memset(ev, 0, sizeof(*ev));
+	const char *prefix = (const char *)b + NFLOG_FRAME_HEADER_SIZE;
 	const uint8_t *pkt = b + NFLOG_FRAME_HEADER_SIZE + h.prefix_len;
-	if (h.family == 4)
+	if (h.family == PKT_FAMILY_IPV4)
 		rc = parse_ipv4(pkt, h.packet_len, ev, &l3, err, errlen);
 	else
 		rc = parse_ipv6(pkt, h.packet_len, ev, &l3, err, errlen);
 	if (rc)
 		return rc;
 
+	/* One packet: an open of its flow, counted as a delta (NFLOG sees each packet). */
 	ev->kind = FA_EVENT_OPENED;
 	ev->clock = FA_CLOCK_BOOTTIME;
 	ev->family = h.family;
@@ -376,15 +408,6 @@ int nflog_frame_decode(const void *buf, size_t len, struct fa_event *ev, char *e
 	ev->last_seen_kns = (int64_t)h.boot_ns;
 	ev->reason_code = FA_REASON_NFLOG_MATCH;
 	ev->source = "nflog";
-	memcpy(ev->nflog_prefix, prefix, h.prefix_len);
-	ev->nflog_prefix[h.prefix_len] = '\0';
-	if (nflog_prefix_parse(prefix, h.prefix_len, &info) == 0) {
-		ev->deny = info.deny;
-		snprintf(ev->nft_rule_ref, sizeof(ev->nft_rule_ref), "%s", info.rule_ref);
-		if (info.has_direction)
-			ev->direction = info.direction;
-	} else {
-		ev->deny = h.verdict_hint != NFLOG_VERDICT_HINT_ALLOW;
-	}
+	apply_prefix(ev, prefix, h.prefix_len, h.verdict_hint);
 	return 0;
 }

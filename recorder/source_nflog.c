@@ -24,11 +24,13 @@
 
 #include "netns.h"
 #include "nflog_frame.h"
+#include "packet_rules.h"
 #include "replay_frame.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <poll.h>
@@ -106,13 +108,13 @@ static int packet_attr_cb(const struct nlattr *attr, void *data)
 static uint8_t family_of(uint8_t nfgen_family, const struct nfulnl_msg_packet_hdr *ph)
 {
 	if (nfgen_family == AF_INET)
-		return 4;
+		return PKT_FAMILY_IPV4;
 	if (nfgen_family == AF_INET6)
-		return 6;
-	if (ph && ntohs(ph->hw_protocol) == 0x0800)
-		return 4;
-	if (ph && ntohs(ph->hw_protocol) == 0x86dd)
-		return 6;
+		return PKT_FAMILY_IPV6;
+	if (ph && ntohs(ph->hw_protocol) == ETH_P_IP)
+		return PKT_FAMILY_IPV4;
+	if (ph && ntohs(ph->hw_protocol) == ETH_P_IPV6)
+		return PKT_FAMILY_IPV6;
 	return 0;
 }
 
