@@ -403,6 +403,118 @@ enum evict_result {
 };
 
 /*
+ * Whether the entry at a clock position may be evicted now: EVICT_DONE when
+ * it may; EVICT_NO when it stays and is registered again (being reported,
+ * promoted since, referenced since the last pass, or reported and recently
+ * active); EVICT_WAIT for the last case on a glance.
+ */
+static __always_inline int evict_candidate(const struct flow_key *key, struct flow_value *v,
+					   __u32 clock, __u64 now, int glance)
+{
+	if (v->reported == FLOW_REPORTING) {
+		clock_register(key, v, clock);
+		return EVICT_NO;
+	}
+	if (clock == CLOCK_DEFERRED && v->reported == FLOW_REPORTED) {
+		clock_register(key, v, CLOCK_REPORTED); /* promoted since */
+		return EVICT_NO;
+	}
+	if (v->referenced) {
+		v->referenced = 0;
+		clock_register(key, v, clock);
+		return EVICT_NO;
+	}
+	if (v->reported == FLOW_REPORTED && v->state != FLOW_STATE_LINGER &&
+	    now - v->last_seen_ns < evict_protect_ns) {
+		if (glance)
+			return EVICT_WAIT;
+		clock_register(key, v, clock); /* recently active and reported: not yet */
+		return EVICT_NO;
+	}
+	return EVICT_DONE;
+}
+
+/*
+ * Evict a reported entry: its closed record (exact counters, reason evicted,
+ * or its own close if it lingers) goes to the ring first; if the ring is
+ * full it stays. A lingering entry whose close was sent just goes.
+ */
+static __always_inline int evict_reported(const struct flow_key *key, struct flow_value *v,
+					  __u32 clock, __u64 now)
+{
+	bool lingering = v->state == FLOW_STATE_LINGER;
+	struct conn_record_v3 *rec;
+	struct flow_value *snap;
+	__u32 zero = 0;
+
+	if (lingering && v->close_reported) {
+		/* closed and reported: only its linger ends early */
+		if (bpf_map_delete_elem(&FLOW_TABLE, key))
+			return EVICT_NO;
+		remember_direction(key, v); /* fields no new flow would change */
+		count(FLOW_COUNTER_EVICTED);
+		return EVICT_DONE;
+	}
+	rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
+	if (!rec) {
+		count(FLOW_COUNTER_RING_DEFERRED);
+		clock_register(key, v, clock); /* it stays until its close can be sent */
+		return EVICT_NO;
+	}
+	snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
+	if (!snap) {
+		bpf_ringbuf_discard(rec, 0);
+		return EVICT_NO;
+	}
+	*snap = *v;
+	if (bpf_map_delete_elem(&FLOW_TABLE, key)) {
+		bpf_ringbuf_discard(rec, 0); /* the sweep took it */
+		return EVICT_NO;
+	}
+	settle_snapshot(snap, v);
+	remember_direction(key, snap);
+	flow_table_fill_record(rec, key, snap, CONN_KIND_CLOSED,
+			       lingering ? snap->close_reason : CONN_CLOSE_EVICTED,
+			       lingering ? snap->closed_ns : now);
+	bpf_ringbuf_submit(rec, 0);
+	count(FLOW_COUNTER_EVICTED);
+	return EVICT_DONE;
+}
+
+/*
+ * Evict a deferred entry (never reported): it is counted in a summary of its
+ * class, or of its coarse class unless --fail-closed; with no slot it stays.
+ */
+static __always_inline int evict_deferred(const struct flow_key *key, struct flow_value *v,
+					  __u32 clock)
+{
+	struct flow_value *snap;
+	__u32 zero = 0;
+	int claim;
+
+	claim = summary_claim(key, v, !fail_closed);
+	if (claim < 0) {
+		clock_register(key, v, clock);
+		return EVICT_NO;
+	}
+	snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
+	if (!snap) {
+		summary_release(claim);
+		return EVICT_NO;
+	}
+	*snap = *v;
+	if (bpf_map_delete_elem(&FLOW_TABLE, key)) {
+		summary_release(claim);
+		return EVICT_NO;
+	}
+	settle_snapshot(snap, v);
+	remember_direction(key, snap);
+	summary_add(claim, snap);
+	count(FLOW_COUNTER_EVICTED);
+	return EVICT_DONE;
+}
+
+/*
  * Try to evict the entry at one position of a clock (enum evict_result).
  * glance: only a look at the reported clock's head, which leaves an entry
  * that is protected but saw no packet since the last pass where it is
@@ -411,96 +523,24 @@ enum evict_result {
  */
 FA_BPF_GLOBAL int evict_at(__u32 clock, __u64 pos, __u64 now, int glance)
 {
-	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots), zero = 0;
-	struct flow_value *v, *snap;
-	struct conn_record_v3 *rec;
+	__u32 idx = clock * clock_slots + (__u32)(pos % clock_slots);
 	struct flow_key key, *slot;
-	bool lingering;
-	int claim;
+	struct flow_value *v;
+	int ret;
 
 	slot = bpf_map_lookup_elem(&FLOW_CLOCK, &idx);
 	if (!slot)
-		return 0;
+		return EVICT_NO;
 	key = *slot;
 	v = bpf_map_lookup_elem(&FLOW_TABLE, &key);
 	if (!v || v->clock_id != clock || v->clock_seq != pos)
-		return 0; /* removed meanwhile, or registered again elsewhere */
-	if (v->reported == FLOW_REPORTING) {
-		clock_register(&key, v, clock);
-		return 0;
-	}
-	if (clock == CLOCK_DEFERRED && v->reported == FLOW_REPORTED) {
-		clock_register(&key, v, CLOCK_REPORTED); /* promoted since */
-		return 0;
-	}
-	if (v->referenced) {
-		v->referenced = 0;
-		clock_register(&key, v, clock);
-		return 0;
-	}
-	lingering = v->state == FLOW_STATE_LINGER;
-	if (v->reported == FLOW_REPORTED && !lingering &&
-	    now - v->last_seen_ns < evict_protect_ns) {
-		if (glance)
-			return EVICT_WAIT;
-		clock_register(&key, v, clock); /* recently active and reported: not yet */
-		return 0;
-	}
-	if (v->reported == FLOW_REPORTED && lingering && v->close_reported) {
-		/* closed and reported: only its linger ends early */
-		if (bpf_map_delete_elem(&FLOW_TABLE, &key))
-			return 0;
-		remember_direction(&key, v); /* fields no new flow would change */
-		count(FLOW_COUNTER_EVICTED);
-		return 1;
-	}
-	if (v->reported == FLOW_REPORTED) {
-		rec = bpf_ringbuf_reserve(&CONN_EVENTS, sizeof(*rec), 0);
-		if (!rec) {
-			count(FLOW_COUNTER_RING_DEFERRED);
-			clock_register(&key, v, clock); /* it stays until its close can be sent */
-			return 0;
-		}
-		snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
-		if (!snap) {
-			bpf_ringbuf_discard(rec, 0);
-			return 0;
-		}
-		*snap = *v;
-		if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
-			bpf_ringbuf_discard(rec, 0); /* the sweep took it */
-			return 0;
-		}
-		settle_snapshot(snap, v);
-		remember_direction(&key, snap);
-		flow_table_fill_record(rec, &key, snap, CONN_KIND_CLOSED,
-				       lingering ? snap->close_reason : CONN_CLOSE_EVICTED,
-				       lingering ? snap->closed_ns : now);
-		bpf_ringbuf_submit(rec, 0);
-		count(FLOW_COUNTER_EVICTED);
-		return 1;
-	}
-	/* deferred: counted in a summary */
-	claim = summary_claim(&key, v, !fail_closed);
-	if (claim < 0) {
-		clock_register(&key, v, clock);
-		return 0;
-	}
-	snap = bpf_map_lookup_elem(&FLOW_VICTIM, &zero);
-	if (!snap) {
-		summary_release(claim);
-		return 0;
-	}
-	*snap = *v;
-	if (bpf_map_delete_elem(&FLOW_TABLE, &key)) {
-		summary_release(claim);
-		return 0;
-	}
-	settle_snapshot(snap, v);
-	remember_direction(&key, snap);
-	summary_add(claim, snap);
-	count(FLOW_COUNTER_EVICTED);
-	return 1;
+		return EVICT_NO; /* removed meanwhile, or registered again elsewhere */
+	ret = evict_candidate(&key, v, clock, now, glance);
+	if (ret != EVICT_DONE)
+		return ret;
+	if (v->reported == FLOW_REPORTED)
+		return evict_reported(&key, v, clock, now);
+	return evict_deferred(&key, v, clock);
 }
 
 /*
