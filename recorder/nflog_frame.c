@@ -21,6 +21,9 @@
 #include "packet_rules.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,7 +199,7 @@ static int parse_l4(const uint8_t *p, size_t off, size_t end, struct fa_event *e
 static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct l3_info *l3,
 		      char *err, size_t errlen)
 {
-	if (cap < 20) {
+	if (cap < sizeof(struct iphdr)) {
 		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv4 header", cap);
 		return -EINVAL;
 	}
@@ -205,8 +208,8 @@ static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 		return -EINVAL;
 	}
 	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
-	size_t total = rd_be16(p + 2);
-	if (ihl < 20 || ihl > cap) {
+	size_t total = rd_be16(p + offsetof(struct iphdr, tot_len));
+	if (ihl < sizeof(struct iphdr) || ihl > cap) {
 		snprintf(err, errlen,
 			 "NFLOG packet: IPv4 header length %zu invalid or beyond the %zu bytes "
 			 "captured",
@@ -218,12 +221,12 @@ static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 			 total, ihl);
 		return -EINVAL;
 	}
-	l3->protocol = p[9];
+	l3->protocol = p[offsetof(struct iphdr, protocol)];
 	l3->total_len = total;
-	fa_addr_from_v4_bytes(p + 12, &ev->src);
-	fa_addr_from_v4_bytes(p + 16, &ev->dst);
-	ev->frag = (uint8_t)pkt_ipv4_frag(rd_be16(p + 6));
-	ev->frag_id = rd_be16(p + 4);
+	fa_addr_from_v4_bytes(p + offsetof(struct iphdr, saddr), &ev->src);
+	fa_addr_from_v4_bytes(p + offsetof(struct iphdr, daddr), &ev->dst);
+	ev->frag = (uint8_t)pkt_ipv4_frag(rd_be16(p + offsetof(struct iphdr, frag_off)));
+	ev->frag_id = rd_be16(p + offsetof(struct iphdr, id));
 	/* Bytes past the total length are link padding, not transport header. */
 	size_t end = total < cap ? total : cap;
 	return parse_l4(p, ihl, end, ev, l3, err, errlen);
@@ -232,7 +235,8 @@ static int parse_ipv4(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct l3_info *l3,
 		      char *err, size_t errlen)
 {
-	if (cap < 40) {
+	const size_t hdr = sizeof(struct ipv6hdr);
+	if (cap < hdr) {
 		snprintf(err, errlen, "NFLOG packet: %zu bytes, shorter than an IPv6 header", cap);
 		return -EINVAL;
 	}
@@ -240,16 +244,16 @@ static int parse_ipv6(const uint8_t *p, size_t cap, struct fa_event *ev, struct 
 		snprintf(err, errlen, "NFLOG packet: IP version %u in an IPv6 frame", p[0] >> 4);
 		return -EINVAL;
 	}
-	size_t payload = rd_be16(p + 4);
-	fa_addr_from_v6_bytes(p + 8, &ev->src);
-	fa_addr_from_v6_bytes(p + 24, &ev->dst);
-	l3->total_len = 40 + payload;
+	size_t payload = rd_be16(p + offsetof(struct ipv6hdr, payload_len));
+	uint8_t nh = p[offsetof(struct ipv6hdr, nexthdr)];
+	fa_addr_from_v6_bytes(p + offsetof(struct ipv6hdr, saddr), &ev->src);
+	fa_addr_from_v6_bytes(p + offsetof(struct ipv6hdr, daddr), &ev->dst);
+	l3->total_len = hdr + payload;
 	/* A zero payload length with a hop-by-hop header is a jumbogram: use what we have. */
-	size_t end = payload == 0 && p[6] == PKT_PROTO_HOPOPTS ? cap
-		     : 40 + payload < cap		       ? 40 + payload
-							       : cap;
-	uint8_t nh = p[6];
-	size_t off = 40;
+	size_t end = payload == 0 && nh == PKT_PROTO_HOPOPTS ? cap
+		     : hdr + payload < cap		     ? hdr + payload
+							     : cap;
+	size_t off = hdr;
 	/* The walk of bpf/packet_rules.h: at most PKT_IPV6_MAX_EXT_HEADERS headers. */
 	for (int hops = 0; pkt_ipv6_ext_len(nh, 0) != 0; hops++) {
 		if (hops == PKT_IPV6_MAX_EXT_HEADERS) {
