@@ -11,6 +11,7 @@
 #include "fa_db.h"
 #include "fa_exit.h"
 #include "fa_time.h"
+#include "fa_version.h"
 #include "privdrop.h"
 #include "recorder_loop.h"
 #include "recorder_options.h"
@@ -232,8 +233,13 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	int rc = recorder_options_parse(argc, argv, &o, err, sizeof(err));
-	if (rc == OPTIONS_EXIT)
-		return FA_EXIT_OK;
+	if (rc == OPTIONS_OK && (o.help || o.version)) {
+		if (o.help)
+			recorder_options_usage(stdout);
+		else
+			printf("flowrec %s\n", FLOWAUDIT_VERSION);
+		return fflush(stdout) ? FA_EXIT_IO : FA_EXIT_OK;
+	}
 	if (rc < 0 || tee_path_is_an_input(&o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "flowrec: %s\n", err);
 		return FA_EXIT_USAGE;

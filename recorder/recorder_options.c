@@ -406,7 +406,7 @@ static int parse_choice(const struct opt *o, const char *v, long long *out, char
 	return -EINVAL;
 }
 
-/* Check v for option o and store it. 0, OPTIONS_EXIT, or -EINVAL with err. */
+/* Check v for option o and store it. 0, or -EINVAL with err. */
 static int take(struct recorder_options *ro, const struct opt *o, const char *v, char *err,
 		size_t errlen)
 {
@@ -446,11 +446,11 @@ static int take(struct recorder_options *ro, const struct opt *o, const char *v,
 		store_int(ro, o, 1);
 		return 0;
 	case OPT_HELP:
-		recorder_options_usage(stdout);
-		return OPTIONS_EXIT;
+		ro->help = true;
+		return 0;
 	case OPT_VERSION:
-		printf("flowrec %s\n", FLOWAUDIT_VERSION);
-		return OPTIONS_EXIT;
+		ro->version = true;
+		return 0;
 	case OPT_HEADING:
 	default:
 		return 0;
@@ -536,6 +536,8 @@ int recorder_options_parse(int argc, char **argv, struct recorder_options *ro, c
 		rc = take(ro, &options[c - OPT_ID_BASE], optarg, err, errlen);
 		if (rc)
 			return rc;
+		if (ro->help || ro->version)
+			return OPTIONS_OK; /* as before: the rest of the line is not checked */
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see flowrec --help)",

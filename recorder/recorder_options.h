@@ -59,16 +59,17 @@ struct recorder_options {
 	uint32_t store_retry_s;
 	uint32_t backlog; /* records held in memory between a kernel ring and the store */
 	bool quiet;
+	bool help; /* --help: main prints the usage and exits 0; nothing else was checked */
+	bool version; /* --version: the same, with the version */
 };
 
 enum options_result {
 	OPTIONS_OK = 0,
-	OPTIONS_EXIT = 1, /* --help or --version printed: exit 0 */
 };
 
 /*
- * Parse argv into o (defaults first). Returns OPTIONS_OK, OPTIONS_EXIT, or
- * -EINVAL with a one-line message in err naming the option and the accepted
+ * Parse argv into o (defaults first). Returns OPTIONS_OK (with o->help or
+ * o->version set when asked: the rest is then not checked), or -EINVAL with a one-line message in err naming the option and the accepted
  * form (a bad command line).
  */
 int recorder_options_parse(int argc, char **argv, struct recorder_options *o, char *err,

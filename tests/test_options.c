@@ -32,6 +32,32 @@ static int parse(struct recorder_options *o, char *err, size_t errlen, int n, ..
 	return recorder_options_parse(n + 1, argv, o, err, errlen);
 }
 
+/* --help and --version are flags the parser returns, like any option; main prints and exits 0. */
+static void test_help_and_version_are_flags(void **state)
+{
+	(void)state;
+	struct recorder_options o;
+	char err[256];
+	assert_int_equal(parse(&o, err, sizeof(err), 1, "--help"), OPTIONS_OK);
+	assert_true(o.help);
+	assert_false(o.version);
+	assert_string_equal(err, "");
+	/* Nothing after --help is checked, as before: --help wins over a bad line. */
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "--help", "--bogus"), OPTIONS_OK);
+	assert_true(o.help);
+	assert_int_equal(parse(&o, err, sizeof(err), 1, "--version"), OPTIONS_OK);
+	assert_true(o.version);
+	assert_false(o.help);
+	/* A bad option before --help is still a usage error. */
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "--bogus", "--help"), -EINVAL);
+	assert_non_null(strstr(err, "--bogus"));
+	/* An ordinary line sets neither. */
+	assert_int_equal(parse(&o, err, sizeof(err), 8, "--db", "a.db", "--cell", "c", "--run", "r",
+			       "--replay", "-"),
+			 OPTIONS_OK);
+	assert_false(o.help || o.version);
+}
+
 static void test_defaults(void **state)
 {
 	(void)state;
@@ -276,6 +302,7 @@ static void test_ids_must_be_clean_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_and_version_are_flags),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_choices_and_flags),
 		cmocka_unit_test(test_usage_from_the_table),
