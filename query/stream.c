@@ -49,6 +49,7 @@ struct stream {
 	struct fq_out *out;
 	enum fq_format format;
 	uint64_t expected; /* the record count a counted format announced */
+	struct fq_progress progress;
 	char err[1024];
 };
 
@@ -135,10 +136,9 @@ static int stream_rows(struct stream *s)
 {
 	const struct fq_filters *f = &s->cli->filters;
 	const struct fq_stream_spec *spec = s->spec;
-	struct fq_progress progress;
 	bool limited = f->set & FQ_F_LIMIT;
 	size_t which = 0;
-	fq_progress_init(&progress);
+	fq_progress_init(&s->progress, s->cli->output);
 	while (!limited || s->writer.records < (uint64_t)f->limit) {
 		int rc = fq_merge_next(&s->merge, &which);
 		if (rc < 0) {
@@ -160,9 +160,9 @@ static int stream_rows(struct stream *s)
 		}
 		if (s->out->err)
 			break; /* the flush below says why */
-		fq_progress_tick(&progress);
+		fq_progress_tick(&s->progress);
 	}
-	fq_progress_done(&progress);
+	fq_progress_done(&s->progress);
 	return FA_EXIT_OK;
 }
 
@@ -222,6 +222,9 @@ int fq_stream_run(const struct fq_cli *cli, const struct fq_stream_spec *spec)
 		exit_code = stream_rows(&s);
 	if (exit_code == FA_EXIT_OK)
 		exit_code = stream_finish(&s);
+	if (exit_code == FA_EXIT_OK)
+		fq_progress_total(&s.progress, s.writer.records,
+				  spec->kind == FQ_Q_EVENTS ? "decisions" : "rows", cli->output);
 	if (exit_code != FA_EXIT_OK && s.err[0])
 		fq_error(cli, "%s", s.err);
 	stream_close(&s);
