@@ -7,10 +7,19 @@
 #include <cbor.h>
 #include <string.h>
 
+/* True when s[0..n) is ASCII: valid UTF-8 as it is, nothing to measure. */
+static bool ascii(const char *s, size_t n)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < n; i++)
+		any |= (unsigned char)s[i];
+	return any < 0x80;
+}
+
 void fq_cbor_text(struct fq_out *o, const char *s, size_t n)
 {
 	unsigned char head[9];
-	size_t clean = fq_utf8_clean_len(s, n);
+	size_t clean = ascii(s, n) ? n : fq_utf8_clean_len(s, n);
 	fq_out_write(o, head, cbor_encode_string_start(clean, head, sizeof(head)));
 	if (clean == n) {
 		fq_out_write(o, s, n);
@@ -64,13 +73,12 @@ void fq_cbor_array_start(struct fq_out *o, uint64_t count)
 	fq_out_write(o, buf, cbor_encode_array_start((size_t)count, buf, sizeof(buf)));
 }
 
-void fq_cbor_map(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals)
+void fq_cbor_map(struct fq_out *o, const struct fq_keys *keys, const struct fq_value *vals)
 {
-	unsigned char buf[9];
-	fq_out_write(o, buf, cbor_encode_map_start(schema->n, buf, sizeof(buf)));
-	for (size_t j = 0; j < schema->n; j++) {
-		size_t i = schema->cbor_order[j];
-		fq_cbor_text(o, schema->keys[i], strlen(schema->keys[i]));
-		fq_cbor_value(o, &vals[i]);
+	fq_out_write(o, keys->cbor, keys->cbor_at[0]);
+	for (size_t j = 0; j < keys->n; j++) {
+		fq_out_write(o, keys->cbor + keys->cbor_at[j],
+			     (size_t)(keys->cbor_at[j + 1] - keys->cbor_at[j]));
+		fq_cbor_value(o, &vals[keys->cbor_order[j]]);
 	}
 }

@@ -6,11 +6,12 @@
  * cbor_order table, checked by a unit test, so nothing is sorted per record),
  * null as 0xf6, no floats. Text is made valid UTF-8 (U+FFFD) before writing.
  * The heads come from libcbor's cbor_encode_* helpers, which pick the
- * shortest width.
+ * shortest width; the keys are encoded once (keys.h).
  */
 #ifndef FLOWQ_CBOR_WRITER_H
 #define FLOWQ_CBOR_WRITER_H
 
+#include "keys.h"
 #include "out.h"
 #include "record.h"
 
@@ -20,7 +21,10 @@ void fq_cbor_text(struct fq_out *o, const char *s, size_t n);
 void fq_cbor_value(struct fq_out *o, const struct fq_value *v);
 /* Write a definite-length array head for count items. */
 void fq_cbor_array_start(struct fq_out *o, uint64_t count);
-/* Write one record as a definite-length map in schema->cbor_order. */
-void fq_cbor_map(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals);
+/*
+ * Write one record as a definite-length map in the schema's cbor_order (keys
+ * from fq_keys_init of a schema that has one).
+ */
+void fq_cbor_map(struct fq_out *o, const struct fq_keys *keys, const struct fq_value *vals);
 
 #endif

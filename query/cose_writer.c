@@ -138,7 +138,7 @@ static int track_kid(struct cose_state *st, const struct fq_value *v)
 static int cose_record(struct fq_writer *w, const struct fq_value *vals)
 {
 	struct cose_state *st = w->priv;
-	fq_cbor_map(&st->payload, w->schema, vals);
+	fq_cbor_map(&st->payload, &w->keys, vals);
 	if (w->signer->kid || st->kid_col == SIZE_MAX)
 		return 0;
 	return track_kid(st, &vals[st->kid_col]);

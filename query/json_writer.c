@@ -4,8 +4,11 @@
 
 #include "utf8.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+/* A byte copied as it is: printable ASCII other than '"' and '\'. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
 
 void fq_json_string(struct fq_out *o, const char *s, size_t n)
 {
@@ -15,6 +18,10 @@ void fq_json_string(struct fq_out *o, const char *s, size_t n)
 	fq_out_byte(o, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = p[i];
+		if (plain(c)) {
+			i++;
+			continue;
+		}
 		const char *esc = NULL;
 		char u[7];
 		size_t k = 1;
@@ -41,7 +48,7 @@ void fq_json_string(struct fq_out *o, const char *s, size_t n)
 			u[5] = hex[c & 15];
 			u[6] = '\0';
 			esc = u;
-		} else if (c >= 0x80) {
+		} else {
 			k = fa_utf8_seq_len(p + i, n - i);
 			if (k == 0) {
 				esc = FQ_UTF8_REPLACEMENT;
@@ -61,39 +68,43 @@ void fq_json_string(struct fq_out *o, const char *s, size_t n)
 
 void fq_json_value(struct fq_out *o, const struct fq_value *v)
 {
-	char num[24];
+	char *digits;
 	switch (v->type) {
 	case FQ_V_TEXT:
 		fq_json_string(o, v->s, v->len);
 		return;
 	case FQ_V_UINT:
-		snprintf(num, sizeof(num), "%" PRIu64, v->u);
-		fq_out_puts(o, num);
+		digits = (char *)fq_out_reserve(o, FA_U64_TEXT_MAX);
+		fq_out_commit(o, fa_u64_text(v->u, digits));
 		return;
 	case FQ_V_INT:
-		snprintf(num, sizeof(num), "%" PRId64, v->i);
-		fq_out_puts(o, num);
+		if (v->i < 0)
+			fq_out_byte(o, '-');
+		digits = (char *)fq_out_reserve(o, FA_U64_TEXT_MAX);
+		/* The magnitude of INT64_MIN does not fit an int64_t: negate as unsigned. */
+		fq_out_commit(o,
+			      fa_u64_text(v->i < 0 ? 0 - (uint64_t)v->i : (uint64_t)v->i, digits));
 		return;
 	case FQ_V_BOOL:
-		fq_out_puts(o, v->b ? "true" : "false");
+		if (v->b)
+			fq_out_write(o, "true", 4);
+		else
+			fq_out_write(o, "false", 5);
 		return;
 	case FQ_V_NULL:
 	default:
-		fq_out_puts(o, "null");
+		fq_out_write(o, "null", 4);
 		return;
 	}
 }
 
-void fq_json_object(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals)
+void fq_json_object(struct fq_out *o, const struct fq_keys *keys, const struct fq_value *vals)
 {
-	fq_out_byte(o, '{');
-	for (size_t i = 0; i < schema->n; i++) {
-		if (i)
-			fq_out_byte(o, ',');
-		/* Keys are our own ASCII identifiers: no escaping needed. */
-		fq_out_byte(o, '"');
-		fq_out_puts(o, schema->keys[i]);
-		fq_out_puts(o, "\":");
+	if (keys->n == 0)
+		fq_out_byte(o, '{');
+	for (size_t i = 0; i < keys->n; i++) {
+		fq_out_write(o, keys->json + keys->json_at[i],
+			     (size_t)(keys->json_at[i + 1] - keys->json_at[i]));
 		fq_json_value(o, &vals[i]);
 	}
 	fq_out_byte(o, '}');

@@ -8,6 +8,7 @@
 #ifndef FLOWQ_JSON_WRITER_H
 #define FLOWQ_JSON_WRITER_H
 
+#include "keys.h"
 #include "out.h"
 #include "record.h"
 
@@ -15,7 +16,7 @@
 void fq_json_string(struct fq_out *o, const char *s, size_t n);
 /* Write one value (null, string, number, true/false). */
 void fq_json_value(struct fq_out *o, const struct fq_value *v);
-/* Write one record as an object {"key":value,...} in schema order. */
-void fq_json_object(struct fq_out *o, const struct fq_schema *schema, const struct fq_value *vals);
+/* Write one record as an object {"key":value,...} in schema order (keys from fq_keys_init). */
+void fq_json_object(struct fq_out *o, const struct fq_keys *keys, const struct fq_value *vals);
 
 #endif

@@ -20,8 +20,12 @@ void fq_out_init(struct fq_out *o, int fd, bool hashing)
 		o->err = -ENOMEM;
 }
 
+/* Hash and write out the buffer. After an error the bytes are dropped (errors are sticky). */
 static void drain(struct fq_out *o)
 {
+	if (o->hashing && !o->err)
+		fa_sha256_update(&o->sha, o->buf, o->len);
+	o->bytes += o->len;
 	size_t done = 0;
 	while (done < o->len && !o->err) {
 		ssize_t n = write(o->fd, o->buf + done, o->len - done);
@@ -35,14 +39,10 @@ static void drain(struct fq_out *o)
 	o->len = 0;
 }
 
-void fq_out_write(struct fq_out *o, const void *p, size_t n)
+void fq_out_write_drain(struct fq_out *o, const void *p, size_t n)
 {
-	if (o->err || n == 0)
-		return;
-	if (o->hashing)
-		fa_sha256_update(&o->sha, p, n);
-	o->bytes += n;
 	const unsigned char *in = p;
+	drain(o);
 	while (n) {
 		if (o->len == FQ_OUT_BUF)
 			drain(o);
@@ -52,21 +52,6 @@ void fq_out_write(struct fq_out *o, const void *p, size_t n)
 		in += take;
 		n -= take;
 	}
-}
-
-void fq_out_puts(struct fq_out *o, const char *s)
-{
-	fq_out_write(o, s, strlen(s));
-}
-
-void fq_out_byte(struct fq_out *o, unsigned char c)
-{
-	if (o->len < FQ_OUT_BUF && !o->hashing && !o->err) {
-		o->buf[o->len++] = c;
-		o->bytes++;
-		return;
-	}
-	fq_out_write(o, &c, 1);
 }
 
 void fq_out_printf(struct fq_out *o, const char *fmt, ...)

@@ -73,7 +73,7 @@ static int none_end(struct fq_writer *w)
 
 static int ndjson_record(struct fq_writer *w, const struct fq_value *vals)
 {
-	fq_json_object(w->out, w->schema, vals);
+	fq_json_object(w->out, &w->keys, vals);
 	fq_out_byte(w->out, '\n');
 	return 0;
 }
@@ -89,7 +89,7 @@ static int json_record(struct fq_writer *w, const struct fq_value *vals)
 {
 	if (w->records)
 		fq_out_byte(w->out, ',');
-	fq_json_object(w->out, w->schema, vals);
+	fq_json_object(w->out, &w->keys, vals);
 	return 0;
 }
 
@@ -107,7 +107,7 @@ static int cbor_begin(struct fq_writer *w, uint64_t count)
 
 static int cbor_record(struct fq_writer *w, const struct fq_value *vals)
 {
-	fq_cbor_map(w->out, w->schema, vals);
+	fq_cbor_map(w->out, &w->keys, vals);
 	return 0;
 }
 
@@ -122,6 +122,8 @@ int fq_writer_init(struct fq_writer *w, enum fq_format f, struct fq_out *out,
 	memset(w, 0, sizeof(*w));
 	w->out = out;
 	w->schema = schema;
+	if (fq_keys_init(&w->keys, schema))
+		return -EINVAL;
 	switch (f) {
 	case FQ_FMT_NDJSON:
 		w->ops = &ndjson_ops;

@@ -23,6 +23,7 @@
 #ifndef FLOWQ_WRITER_H
 #define FLOWQ_WRITER_H
 
+#include "keys.h"
 #include "out.h"
 #include "record.h"
 
@@ -50,6 +51,7 @@ struct fq_writer {
 	const struct fq_writer_ops *ops;
 	struct fq_out *out;
 	const struct fq_schema *schema;
+	struct fq_keys keys; /* the schema's keys, encoded once */
 	uint64_t records; /* records written so far */
 	void *priv; /* format state (table, cose-sign1) */
 	const struct fq_cose_signer *signer; /* cose-sign1: the key and the kid */
@@ -76,7 +78,8 @@ int fq_writer_failure(const struct fq_writer *w, int rc, char *err, size_t errle
 enum fq_format fq_format_resolve(enum fq_format f, int fd);
 /*
  * Set up w to write format f (not AUTO) into out. Returns 0, or -EINVAL when
- * the schema cannot be written in f (CBOR without a cbor_order table).
+ * the schema cannot be written in f (CBOR without a cbor_order table, or
+ * more keys than struct fq_keys holds).
  */
 int fq_writer_init(struct fq_writer *w, enum fq_format f, struct fq_out *out,
 		   const struct fq_schema *schema);

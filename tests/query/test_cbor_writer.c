@@ -103,8 +103,10 @@ static void array_and_map_heads(void **state)
 	static const uint8_t order[] = {1, 2, 0};
 	const struct fq_schema s = {.n = 3, .keys = keys, .cbor_order = order};
 	struct fq_value v[3] = {fq_v_uint(1), fq_v_uint(2), fq_v_null()};
+	struct fq_keys k;
+	assert_int_equal(fq_keys_init(&k, &s), 0);
 	capture_start(&c);
-	fq_cbor_map(&c.out, &s, v);
+	fq_cbor_map(&c.out, &k, v);
 	capture_end(&c);
 	assert_int_equal(c.len, 11);
 	assert_memory_equal(c.bytes, "\xa3\x61\x61\x02\x61\x63\xf6\x62\x62\x62\x01", 11);

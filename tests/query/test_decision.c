@@ -145,12 +145,14 @@ static void translator_handles_nflog_reason_code(void **state)
 
 /* Encode d with one writer (fq_json_object or fq_cbor_map) into c. */
 static void encode(struct capture *c, const struct fq_decision *d,
-		   void (*emit)(struct fq_out *, const struct fq_schema *, const struct fq_value *))
+		   void (*emit)(struct fq_out *, const struct fq_keys *, const struct fq_value *))
 {
 	struct fq_value v[FQ_DECISION_NFIELDS];
+	struct fq_keys keys;
+	assert_int_equal(fq_keys_init(&keys, &fq_decision_schema), 0);
 	fq_decision_values(d, v);
 	capture_start(c);
-	emit(&c->out, &fq_decision_schema, v);
+	emit(&c->out, &keys, v);
 	capture_end(c);
 }
 
