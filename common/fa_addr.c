@@ -33,12 +33,31 @@ bool fa_addr_is_v4(const struct fa_addr *a)
 	return memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
 }
 
+/* An IPv4 address in dotted decimal, as inet_ntop writes it (and faster: exports format one per record). */
+static char *format_v4(const uint8_t b[4], char *buf, size_t len)
+{
+	char tmp[INET_ADDRSTRLEN], *p = tmp;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - tmp) > len)
+		return NULL;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	return buf;
+}
+
 char *fa_addr_format(const struct fa_addr *a, int family, char *buf, size_t len)
 {
 	/* glibc's inet_ntop follows RFC 5952: lower case, longest zero run
 	 * compressed, a single zero group never shortened to "::". */
 	if (family == 4)
-		return inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len) ? buf : NULL;
+		return format_v4(a->b + 12, buf, len);
 	return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len) ? buf : NULL;
 }
 

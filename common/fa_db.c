@@ -345,9 +345,10 @@ int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen)
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	bool live = stat(wal, &sb) == 0 || errno != ENOENT;
 	char *uri = live ? NULL : immutable_uri(path);
-	int open_rc = live || !uri ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL)
-				   : sqlite3_open_v2(uri, &db,
-						     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	/* One thread per connection: no mutex around every column read. */
+	const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	int open_rc = live || !uri ? sqlite3_open_v2(path, &db, flags, NULL)
+				   : sqlite3_open_v2(uri, &db, flags | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (open_rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open read-only: %s", path,

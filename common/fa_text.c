@@ -124,3 +124,28 @@ char *fa_text_escape(const char *s, char *out, size_t len)
 	out[o] = '\0';
 	return out;
 }
+
+size_t fa_u64_text(uint64_t v, char out[FA_U64_TEXT_MAX])
+{
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
+	char tmp[FA_U64_TEXT_MAX];
+	size_t i = FA_U64_TEXT_MAX;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		tmp[--i] = pairs[2 * r + 1];
+		tmp[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[2 * v + 1];
+		tmp[--i] = pairs[2 * v];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	size_t n = FA_U64_TEXT_MAX - i;
+	memcpy(out, tmp + i, n);
+	return n;
+}

@@ -16,6 +16,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* The longest decimal text of a uint64_t (18446744073709551615). */
+#define FA_U64_TEXT_MAX 20
 
 /* Length (1-4) of the valid UTF-8 sequence at p (n bytes available), or 0 if invalid. */
 size_t fa_utf8_seq_len(const unsigned char *p, size_t n);
@@ -40,5 +44,11 @@ size_t fa_id_component_encode(const char *s, size_t n, char *out, size_t len);
  * Returns out.
  */
 char *fa_text_escape(const char *s, char *out, size_t len);
+
+/*
+ * v in decimal (no sign, no leading zeros, no NUL) into out; returns the
+ * number of digits. What printf("%" PRIu64) prints, two digits per step.
+ */
+size_t fa_u64_text(uint64_t v, char out[FA_U64_TEXT_MAX]);
 
 #endif

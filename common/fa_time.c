@@ -50,6 +50,31 @@ char *fa_time_format_rfc3339(int64_t utc_ns, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
+const char *fa_time_format_rfc3339_cached(struct fa_rfc3339_cache *c, int64_t utc_ns)
+{
+	int64_t secs = utc_ns / NS_PER_S;
+	int64_t frac = utc_ns % NS_PER_S;
+	if (frac < 0) {
+		frac += NS_PER_S;
+		secs -= 1;
+	}
+	if (!c->valid || secs != c->secs) {
+		c->valid = 0;
+		if (!fa_time_format_rfc3339(utc_ns, c->text, sizeof(c->text)))
+			return NULL;
+		/* Only the usual four-digit years have the fraction at a fixed place. */
+		c->valid = strlen(c->text) == FA_RFC3339_LEN - 1;
+		c->secs = secs;
+		return c->text;
+	}
+	/* "YYYY-MM-DDTHH:MM:SS." then nine digits and 'Z' */
+	for (int i = 28; i >= 20; i--) {
+		c->text[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	return c->text;
+}
+
 static int parse_digits(const char **p, int count, int *out)
 {
 	int v = 0;

@@ -31,6 +31,47 @@ static const char *text_or_empty(sqlite3_stmt *st, int col)
 	return s ? s : "";
 }
 
+/* Room for cap bytes in *buf (grown by doubling). 0 or -ENOMEM. */
+static int reserve(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	char *p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* "<cell>:<run>:" encoded into the start of s->decision_id, unless it already is. */
+static int decision_id_prefix(struct fq_export_scratch *s, const char *cell, size_t cell_n,
+			      const char *run, size_t run_n)
+{
+	if (s->decision_id && s->cell_len == cell_n && s->ids_len == cell_n + run_n &&
+	    memcmp(s->ids, cell, cell_n) == 0 && memcmp(s->ids + cell_n, run, run_n) == 0)
+		return 0;
+	size_t cell_len = fa_id_component_encode(cell, cell_n, NULL, 0);
+	size_t run_len = fa_id_component_encode(run, run_n, NULL, 0);
+	if (reserve(&s->decision_id, &s->decision_id_cap, cell_len + run_len + 2 + 24) ||
+	    reserve(&s->ids, &s->ids_cap, cell_n + run_n + 1))
+		return -ENOMEM;
+	char *p = s->decision_id;
+	fa_id_component_encode(cell, cell_n, p, cell_len + 1);
+	p[cell_len] = ':';
+	fa_id_component_encode(run, run_n, p + cell_len + 1, run_len + 1);
+	p[cell_len + 1 + run_len] = ':';
+	s->prefix_len = cell_len + run_len + 2;
+	memcpy(s->ids, cell, cell_n);
+	memcpy(s->ids + cell_n, run, run_n);
+	s->cell_len = cell_n;
+	s->ids_len = cell_n + run_n;
+	return 0;
+}
+
 /*
  * decision_id "<cell>:<run>:<seq>" with cell and run percent-encoded over all
  * their stored bytes (fa_text.h), so no two (cell, run, seq) share an id,
@@ -42,22 +83,14 @@ static int format_decision_id(sqlite3_stmt *st, struct fq_export_scratch *s)
 	size_t cell_n = (size_t)sqlite3_column_bytes(st, FQ_EV_CELL_ID);
 	const char *run = text_or_empty(st, FQ_EV_RUN_ID);
 	size_t run_n = (size_t)sqlite3_column_bytes(st, FQ_EV_RUN_ID);
-	size_t cell_len = fa_id_component_encode(cell, cell_n, NULL, 0);
-	size_t run_len = fa_id_component_encode(run, run_n, NULL, 0);
-	size_t need = cell_len + run_len + 24;
-	if (need > s->decision_id_cap) {
-		char *p = realloc(s->decision_id, need);
-		if (!p)
-			return -ENOMEM;
-		s->decision_id = p;
-		s->decision_id_cap = need;
-	}
-	char *p = s->decision_id;
-	fa_id_component_encode(cell, cell_n, p, cell_len + 1);
-	p[cell_len] = ':';
-	fa_id_component_encode(run, run_n, p + cell_len + 1, run_len + 1);
-	snprintf(p + cell_len + 1 + run_len, 24, ":%" PRId64,
-		 (int64_t)sqlite3_column_int64(st, FQ_EV_SEQ));
+	if (decision_id_prefix(s, cell, cell_n, run, run_n))
+		return -ENOMEM;
+	int64_t seq = sqlite3_column_int64(st, FQ_EV_SEQ);
+	char *p = s->decision_id + s->prefix_len;
+	if (seq < 0)
+		*p++ = '-';
+	p += fa_u64_text(seq < 0 ? 0 - (uint64_t)seq : (uint64_t)seq, p);
+	*p = '\0';
 	return 0;
 }
 
@@ -139,8 +172,8 @@ int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decis
 	const char *cell = text_or_empty(st, FQ_EV_CELL_ID);
 	const char *run = text_or_empty(st, FQ_EV_RUN_ID);
 
-	const char *observed = fa_time_format_rfc3339(sqlite3_column_int64(st, FQ_EV_OBSERVED_AT),
-						      s->observed_at, sizeof(s->observed_at));
+	const char *observed = fa_time_format_rfc3339_cached(
+		&s->observed_at, sqlite3_column_int64(st, FQ_EV_OBSERVED_AT));
 	struct fq_metadata meta = {
 		.policy_digest = fq_col_text(st, FQ_EV_POLICY_DIGEST),
 		.keyset_id = fq_col_text(st, FQ_EV_KEYSET_ID),
@@ -154,6 +187,6 @@ int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decis
 void fq_export_scratch_free(struct fq_export_scratch *s)
 {
 	free(s->decision_id);
-	s->decision_id = NULL;
-	s->decision_id_cap = 0;
+	free(s->ids);
+	memset(s, 0, sizeof(*s));
 }

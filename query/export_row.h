@@ -16,9 +16,17 @@
 
 struct fq_export_scratch {
 	char addr[FA_PREFIX_TEXT_MAX];
-	char observed_at[FA_RFC3339_LEN];
+	struct fa_rfc3339_cache observed_at;
+	/*
+	 * decision_id: "<cell>:<run>:" encoded (prefix_len bytes), then the seq.
+	 * The prefix is encoded again only when the row's cell or run differs
+	 * from ids[0..ids_len) (cell_len bytes of cell, then the run).
+	 */
 	char *decision_id;
 	size_t decision_id_cap;
+	size_t prefix_len;
+	char *ids;
+	size_t ids_len, ids_cap, cell_len;
 	char err[256]; /* why the last row was refused */
 };
 
@@ -31,7 +39,7 @@ struct fq_export_scratch {
  * Returns 0, -EINVAL or -ENOMEM.
  */
 int fq_export_row(sqlite3_stmt *st, struct fq_export_scratch *s, struct fq_decision *out);
-/* Free the scratch buffers. */
+/* Free the scratch buffers (a zeroed scratch is an empty one). */
 void fq_export_scratch_free(struct fq_export_scratch *s);
 
 #endif

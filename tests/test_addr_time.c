@@ -49,6 +49,61 @@ static void test_v4_mapping(void **state)
 	assert_null(fa_addr_format(&a, 4, out, 4));
 }
 
+/* Dotted decimal as inet_ntop writes it, for every octet value in every position. */
+static void test_v4_text_matches_inet_ntop(void **state)
+{
+	(void)state;
+	for (unsigned pos = 0; pos < 4; pos++) {
+		for (unsigned v = 0; v < 256; v++) {
+			uint8_t b[4] = {192, 0, 2, 1};
+			b[pos] = (uint8_t)v;
+			struct fa_addr a;
+			char got[FA_ADDR_TEXT_MAX], want[INET_ADDRSTRLEN];
+			fa_addr_from_v4_bytes(b, &a);
+			assert_non_null(inet_ntop(AF_INET, b, want, sizeof(want)));
+			assert_string_equal(fa_addr_format(&a, 4, got, sizeof(got)), want);
+			/* a buffer one byte short of the text and its NUL is refused */
+			assert_null(fa_addr_format(&a, 4, got, strlen(want)));
+		}
+	}
+}
+
+/* The cached formatter gives what the plain one gives, whatever the order of the times. */
+static void test_rfc3339_cached_matches_plain(void **state)
+{
+	(void)state;
+	const int64_t s = 1000000000LL;
+	const int64_t times[] = {1764565162LL * s + 123456789,
+				 1764565162LL * s + 5,
+				 1764565162LL * s + 999999999,
+				 1764565163LL * s,
+				 1764565162LL * s + 1,
+				 0,
+				 -1,
+				 -s,
+				 -s - 1,
+				 INT64_MAX - 1,
+				 INT64_MAX,
+				 INT64_MIN,
+				 INT64_MIN + 1,
+				 -5000000000LL * s + 3,
+				 -5000000000LL * s + 4,
+				 -5000000001LL * s,
+				 1764565163LL * s + 42,
+				 1764565163LL * s + 41};
+	struct fa_rfc3339_cache c;
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		char want[64];
+		const char *w = fa_time_format_rfc3339(times[i], want, FA_RFC3339_LEN);
+		const char *got = fa_time_format_rfc3339_cached(&c, times[i]);
+		if (!w)
+			assert_null(got);
+		else
+			assert_string_equal(got, w);
+	}
+}
+
 static void test_cidr_ranges(void **state)
 {
 	(void)state;
@@ -149,6 +204,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc5952_text),
 		cmocka_unit_test(test_v4_mapping),
+		cmocka_unit_test(test_v4_text_matches_inet_ntop),
+		cmocka_unit_test(test_rfc3339_cached_matches_plain),
 		cmocka_unit_test(test_cidr_ranges),
 		cmocka_unit_test(test_cidr_errors_name_the_problem),
 		cmocka_unit_test(test_rfc3339_format),

@@ -14,6 +14,7 @@
 #include "fa_text.h"
 
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 static void id(const char *cell, size_t cn, const char *run, size_t rn, long seq, char *out,
@@ -90,6 +91,26 @@ static void test_escape_for_messages(void **state)
 	assert_string_equal(fa_text_escape("ab\ncd", tiny, sizeof(tiny)), "ab");
 }
 
+/* fa_u64_text prints what printf prints: every length, and the edges of each. */
+static void test_u64_text_matches_printf(void **state)
+{
+	(void)state;
+	uint64_t v = 1;
+	for (int digits = 1; digits <= 20; digits++) {
+		const uint64_t probes[] = {
+			v, v - 1,     v + 1, v * 9 > v ? v * 9 : UINT64_MAX, UINT64_MAX / 3,
+			0, UINT64_MAX};
+		for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+			char got[FA_U64_TEXT_MAX + 1], want[32];
+			size_t n = fa_u64_text(probes[i], got);
+			got[n] = '\0';
+			snprintf(want, sizeof(want), "%" PRIu64, probes[i]);
+			assert_string_equal(got, want);
+		}
+		v = v <= UINT64_MAX / 10 ? v * 10 : v;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_encode_sizes_and_truncates_cleanly),
 		cmocka_unit_test(test_clean_text),
 		cmocka_unit_test(test_escape_for_messages),
+		cmocka_unit_test(test_u64_text_matches_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
