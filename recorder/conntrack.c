@@ -1,7 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Open-flow table: separate chaining over a power-of-two bucket array, grown
- * at load factor 1. Keys are normalised so A->B and B->A are one flow.
+ * Open-flow table, built for a million open flows in little memory.
+ *
+ * Entries: struct ct_flow followed by the normalised addresses, 4 bytes each
+ * for IPv4 (40-byte entries) and 16 for IPv6 (64 bytes), in two pools of
+ * fixed-size chunks, so an entry never moves and a freed one is reused (its
+ * first 4 bytes chain the free list). A reference is a pool index, with the
+ * top bit for the IPv6 pool.
+ *
+ * Index: open addressing with linear probing over 4-byte references, grown
+ * at load 3/4; removal shifts the following run back (no tombstones). Keys
+ * are normalised so A->B and B->A are one flow.
+ *
+ * Counters: only flows the recorder tracks itself (v1 records, NFLOG,
+ * untracked kernel flows) keep counters, in a third pool. A kernel-tracked
+ * flow's records carry the kernel's counters.
  *
  * Idle index: one binary min-heap per clock of the flows the recorder closes
  * itself, keyed by a lower bound of each flow's idle deadline (last_seen +
@@ -17,8 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOT_IN_HEAP SIZE_MAX
+#define V6_REF 0x80000000u
+#define CHUNK_SHIFT 16
+#define CHUNK_ITEMS (1u << CHUNK_SHIFT)
+#define MAX_ITEMS 0x7fffffffu
 
+/* The normalised key, as compared and hashed. */
 struct ct_key {
 	uint8_t family;
 	uint8_t protocol;
@@ -31,36 +48,103 @@ struct ct_key {
 	 * is a new, tracked flow.
 	 */
 	uint8_t deltas;
-	uint8_t pad; /* zero: keys are compared and hashed as bytes */
+	uint8_t pad; /* zero: keys are hashed as bytes */
 	uint16_t lo_port;
 	uint16_t hi_port;
 	uint8_t lo_addr[16];
 	uint8_t hi_addr[16];
 };
 
-struct ct_entry {
-	struct ct_entry *next;
-	struct ct_key key;
-	uint64_t hash;
-	size_t heap_i; /* position in idle[flow.clock], or NOT_IN_HEAP */
-	int64_t heap_deadline; /* lower bound of the idle deadline, the heap's key */
+struct ct_entry4 {
 	struct ct_flow flow;
+	uint8_t lo[4], hi[4];
+};
+
+struct ct_entry6 {
+	struct ct_flow flow;
+	uint8_t lo[16], hi[16];
+};
+
+_Static_assert(sizeof(struct ct_flow) == 32, "ct_flow grew: every open flow pays for it");
+_Static_assert(sizeof(struct ct_entry4) == 40, "IPv4 entry size");
+_Static_assert(sizeof(struct ct_entry6) == 64, "IPv6 entry size");
+
+/* Fixed-size items in chunks that never move; freed items are reused first. */
+struct pool {
+	size_t size; /* bytes per item, >= 4 */
+	unsigned char **chunks;
+	size_t nchunks;
+	uint32_t used; /* items handed out at least once */
+	uint32_t free_head; /* CT_NONE: empty */
+};
+
+struct heap_item {
+	int64_t deadline; /* lower bound of the flow's idle deadline */
+	uint32_t ref;
 };
 
 struct ct_heap {
-	struct ct_entry **e;
+	struct heap_item *e;
 	size_t n, cap;
 };
 
 struct conntrack {
-	struct ct_entry **buckets;
-	size_t nbuckets;
+	struct pool v4, v6, counters;
+	uint32_t *slots; /* references; CT_NONE is empty */
+	size_t nslots; /* a power of two */
 	size_t count;
 	uint64_t unique_opened;
 	bool idle_set;
 	struct ct_idle idle;
 	struct ct_heap heap[2]; /* per enum fa_clock */
 };
+
+static void *pool_at(const struct pool *p, uint32_t i)
+{
+	return p->chunks[i >> CHUNK_SHIFT] + (size_t)(i & (CHUNK_ITEMS - 1)) * p->size;
+}
+
+/* An item, or CT_NONE when memory or the index space runs out. */
+static uint32_t pool_take(struct pool *p)
+{
+	if (p->free_head != CT_NONE) {
+		uint32_t i = p->free_head;
+		memcpy(&p->free_head, pool_at(p, i), sizeof(uint32_t));
+		return i;
+	}
+	if (p->used == MAX_ITEMS)
+		return CT_NONE;
+	if ((p->used >> CHUNK_SHIFT) == p->nchunks) {
+		unsigned char **c = realloc(p->chunks, (p->nchunks + 1) * sizeof(*c));
+		if (!c)
+			return CT_NONE;
+		p->chunks = c;
+		/* malloc, not calloc: the pages of a chunk count only once used */
+		c[p->nchunks] = malloc(CHUNK_ITEMS * p->size);
+		if (!c[p->nchunks])
+			return CT_NONE;
+		p->nchunks++;
+	}
+	return p->used++;
+}
+
+static void pool_give(struct pool *p, uint32_t i)
+{
+	memcpy(pool_at(p, i), &p->free_head, sizeof(uint32_t));
+	p->free_head = i;
+}
+
+static void pool_free(struct pool *p)
+{
+	for (size_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+}
+
+static struct ct_flow *ref_flow(const struct conntrack *ct, uint32_t ref)
+{
+	return ref & V6_REF ? pool_at(&ct->v6, ref & ~V6_REF) : pool_at(&ct->v4, ref);
+}
 
 /*
  * The normalised key. ICMP flows without ports are keyed by their echo
@@ -88,6 +172,43 @@ static void make_key(const struct fa_event *ev, struct ct_key *k)
 	k->hi_port = src_first ? dport : sport;
 }
 
+/* The key of a stored flow (IPv4 addresses mapped back into 16 bytes). */
+static void entry_key(const struct ct_flow *f, struct ct_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->protocol = f->protocol;
+	k->deltas = f->deltas;
+	k->lo_port = f->lo_port;
+	k->hi_port = f->hi_port;
+	if (f->flags & CT_F_V6) {
+		const struct ct_entry6 *e = (const struct ct_entry6 *)f;
+		k->family = 6;
+		memcpy(k->lo_addr, e->lo, 16);
+		memcpy(k->hi_addr, e->hi, 16);
+	} else {
+		const struct ct_entry4 *e = (const struct ct_entry4 *)f;
+		struct fa_addr a;
+		k->family = 4;
+		fa_addr_from_v4_bytes(e->lo, &a);
+		memcpy(k->lo_addr, a.b, 16);
+		fa_addr_from_v4_bytes(e->hi, &a);
+		memcpy(k->hi_addr, a.b, 16);
+	}
+}
+
+static bool key_matches(const struct ct_flow *f, const struct ct_key *k)
+{
+	if (f->protocol != k->protocol || f->deltas != k->deltas || f->lo_port != k->lo_port ||
+	    f->hi_port != k->hi_port || ((f->flags & CT_F_V6) != 0) != (k->family == 6))
+		return false;
+	if (f->flags & CT_F_V6) {
+		const struct ct_entry6 *e = (const struct ct_entry6 *)f;
+		return memcmp(e->lo, k->lo_addr, 16) == 0 && memcmp(e->hi, k->hi_addr, 16) == 0;
+	}
+	const struct ct_entry4 *e = (const struct ct_entry4 *)f;
+	return memcmp(e->lo, k->lo_addr + 12, 4) == 0 && memcmp(e->hi, k->hi_addr + 12, 4) == 0;
+}
+
 static uint64_t hash_key(const struct ct_key *k)
 {
 	/* FNV-1a over the packed key, then a final avalanche. */
@@ -106,13 +227,17 @@ struct conntrack *conntrack_new(void)
 	struct conntrack *ct = calloc(1, sizeof(*ct));
 	if (!ct)
 		return NULL;
-	ct->nbuckets = 1024;
-	ct->buckets = calloc(ct->nbuckets, sizeof(*ct->buckets));
-	if (!ct->buckets) {
+	ct->v4 = (struct pool){.size = sizeof(struct ct_entry4), .free_head = CT_NONE};
+	ct->v6 = (struct pool){.size = sizeof(struct ct_entry6), .free_head = CT_NONE};
+	ct->counters = (struct pool){.size = sizeof(struct ct_counts), .free_head = CT_NONE};
+	ct->nslots = 1024;
+	ct->slots = malloc(ct->nslots * sizeof(*ct->slots));
+	if (!ct->slots) {
 		free(ct);
 		errno = ENOMEM;
 		return NULL;
 	}
+	memset(ct->slots, 0xff, ct->nslots * sizeof(*ct->slots));
 	return ct;
 }
 
@@ -120,15 +245,10 @@ void conntrack_free(struct conntrack *ct)
 {
 	if (!ct)
 		return;
-	for (size_t i = 0; i < ct->nbuckets; i++) {
-		struct ct_entry *e = ct->buckets[i];
-		while (e) {
-			struct ct_entry *next = e->next;
-			free(e);
-			e = next;
-		}
-	}
-	free(ct->buckets);
+	pool_free(&ct->v4);
+	pool_free(&ct->v6);
+	pool_free(&ct->counters);
+	free(ct->slots);
 	free(ct->heap[0].e);
 	free(ct->heap[1].e);
 	free(ct);
@@ -148,72 +268,72 @@ static int64_t idle_deadline(const struct conntrack *ct, const struct ct_flow *f
 	return __builtin_add_overflow(f->last_seen_kns, t, &d) ? INT64_MAX : d;
 }
 
-static void heap_set(struct ct_heap *h, size_t i, struct ct_entry *e)
+static void heap_set(const struct conntrack *ct, struct ct_heap *h, size_t i, struct heap_item it)
 {
-	h->e[i] = e;
-	e->heap_i = i;
+	h->e[i] = it;
+	ref_flow(ct, it.ref)->heap_i = (uint32_t)i;
 }
 
-static void sift_up(struct ct_heap *h, size_t i)
+static void sift_up(const struct conntrack *ct, struct ct_heap *h, size_t i)
 {
-	struct ct_entry *e = h->e[i];
+	struct heap_item it = h->e[i];
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (h->e[parent]->heap_deadline <= e->heap_deadline)
+		if (h->e[parent].deadline <= it.deadline)
 			break;
-		heap_set(h, i, h->e[parent]);
+		heap_set(ct, h, i, h->e[parent]);
 		i = parent;
 	}
-	heap_set(h, i, e);
+	heap_set(ct, h, i, it);
 }
 
-static void sift_down(struct ct_heap *h, size_t i)
+static void sift_down(const struct conntrack *ct, struct ct_heap *h, size_t i)
 {
-	struct ct_entry *e = h->e[i];
+	struct heap_item it = h->e[i];
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->e[c + 1]->heap_deadline < h->e[c]->heap_deadline)
+		if (c + 1 < h->n && h->e[c + 1].deadline < h->e[c].deadline)
 			c++;
-		if (e->heap_deadline <= h->e[c]->heap_deadline)
+		if (it.deadline <= h->e[c].deadline)
 			break;
-		heap_set(h, i, h->e[c]);
+		heap_set(ct, h, i, h->e[c]);
 		i = c;
 	}
-	heap_set(h, i, e);
+	heap_set(ct, h, i, it);
 }
 
-static int heap_push(struct conntrack *ct, struct ct_entry *e)
+static int heap_push(struct conntrack *ct, uint32_t ref)
 {
-	struct ct_heap *h = &ct->heap[e->flow.clock];
+	struct ct_flow *f = ref_flow(ct, ref);
+	struct ct_heap *h = &ct->heap[f->clock];
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 1024;
-		struct ct_entry **p = realloc(h->e, cap * sizeof(*p));
+		struct heap_item *p = realloc(h->e, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		h->e = p;
 		h->cap = cap;
 	}
-	e->heap_deadline = idle_deadline(ct, &e->flow);
-	h->e[h->n++] = e;
-	sift_up(h, h->n - 1);
+	h->e[h->n++] = (struct heap_item){.deadline = idle_deadline(ct, f), .ref = ref};
+	sift_up(ct, h, h->n - 1);
 	return 0;
 }
 
-static void heap_remove(struct conntrack *ct, struct ct_entry *e)
+static void heap_remove(struct conntrack *ct, struct ct_flow *f)
 {
-	struct ct_heap *h = &ct->heap[e->flow.clock];
-	size_t i = e->heap_i;
-	if (i == NOT_IN_HEAP)
+	struct ct_heap *h = &ct->heap[f->clock];
+	size_t i = f->heap_i;
+	if (f->heap_i == CT_NONE)
 		return;
-	e->heap_i = NOT_IN_HEAP;
-	struct ct_entry *last = h->e[--h->n];
+	f->heap_i = CT_NONE;
+	struct heap_item last = h->e[--h->n];
 	if (i == h->n)
 		return;
-	heap_set(h, i, last);
-	sift_up(h, i);
-	sift_down(h, last->heap_i);
+	heap_set(ct, h, i, last);
+	sift_up(ct, h, i);
+	sift_down(ct, h, ref_flow(ct, last.ref)->heap_i);
 }
 
 size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
@@ -221,90 +341,179 @@ size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
 {
 	struct ct_heap *h = &ct->heap[clock];
 	size_t n = 0;
-	while (n < max && h->n > 0 && h->e[0]->heap_deadline <= now) {
-		struct ct_entry *e = h->e[0];
-		int64_t d = idle_deadline(ct, &e->flow);
+	while (n < max && h->n > 0 && h->e[0].deadline <= now) {
+		struct ct_flow *f = ref_flow(ct, h->e[0].ref);
+		int64_t d = idle_deadline(ct, f);
 		if (d > now) { /* seen since it was keyed: move it to its real place */
-			e->heap_deadline = d;
-			sift_down(h, 0);
+			h->e[0].deadline = d;
+			sift_down(ct, h, 0);
 			continue;
 		}
-		heap_remove(ct, e);
-		out[n++] = &e->flow;
+		heap_remove(ct, f);
+		out[n++] = f;
 	}
 	return n;
 }
 
-static void grow(struct conntrack *ct)
+static size_t slot_of(const struct conntrack *ct, uint64_t h)
 {
-	size_t n = ct->nbuckets * 2;
-	struct ct_entry **b = calloc(n, sizeof(*b));
-	if (!b)
-		return; /* keep the longer chains; still correct */
-	for (size_t i = 0; i < ct->nbuckets; i++) {
-		struct ct_entry *e = ct->buckets[i];
-		while (e) {
-			struct ct_entry *next = e->next;
-			size_t j = e->hash & (n - 1);
-			e->next = b[j];
-			b[j] = e;
-			e = next;
-		}
+	return (size_t)h & (ct->nslots - 1);
+}
+
+/* The index slot holding ref, or the empty slot where k's probe ends. */
+static size_t probe(const struct conntrack *ct, const struct ct_key *k, uint64_t h)
+{
+	size_t i = slot_of(ct, h);
+	while (ct->slots[i] != CT_NONE && !key_matches(ref_flow(ct, ct->slots[i]), k))
+		i = (i + 1) & (ct->nslots - 1);
+	return i;
+}
+
+static uint64_t flow_hash(const struct conntrack *ct, uint32_t ref)
+{
+	struct ct_key k;
+	entry_key(ref_flow(ct, ref), &k);
+	return hash_key(&k);
+}
+
+/* Double the index. Returns 0, or -ENOMEM with the index as it was. */
+static int grow(struct conntrack *ct)
+{
+	size_t n = ct->nslots * 2;
+	uint32_t *slots = malloc(n * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	memset(slots, 0xff, n * sizeof(*slots));
+	for (size_t i = 0; i < ct->nslots; i++) {
+		uint32_t ref = ct->slots[i];
+		if (ref == CT_NONE)
+			continue;
+		size_t j = (size_t)flow_hash(ct, ref) & (n - 1);
+		while (slots[j] != CT_NONE)
+			j = (j + 1) & (n - 1);
+		slots[j] = ref;
 	}
-	free(ct->buckets);
-	ct->buckets = b;
-	ct->nbuckets = n;
+	free(ct->slots);
+	ct->slots = slots;
+	ct->nslots = n;
+	return 0;
 }
 
-static struct ct_entry *find(const struct conntrack *ct, const struct ct_key *k, uint64_t h)
-{
-	for (struct ct_entry *e = ct->buckets[h & (ct->nbuckets - 1)]; e; e = e->next)
-		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0)
-			return e;
-	return NULL;
-}
-
-/* Fold an event's counters into the flow: deltas add, snapshots replace upward. */
-static void absorb(struct ct_flow *f, const struct fa_event *ev)
+/* Fold an event's counters into the flow's: deltas add, snapshots replace upward. */
+static void absorb(struct ct_counts *c, const struct fa_event *ev)
 {
 	if (ev->counts_are_deltas) {
-		f->orig_packets += ev->orig_packets;
-		f->orig_bytes += ev->orig_bytes;
-		f->resp_packets += ev->resp_packets;
-		f->resp_bytes += ev->resp_bytes;
+		c->orig_packets += ev->orig_packets;
+		c->orig_bytes += ev->orig_bytes;
+		c->resp_packets += ev->resp_packets;
+		c->resp_bytes += ev->resp_bytes;
 	} else {
-		if (ev->orig_packets > f->orig_packets)
-			f->orig_packets = ev->orig_packets;
-		if (ev->orig_bytes > f->orig_bytes)
-			f->orig_bytes = ev->orig_bytes;
-		if (ev->resp_packets > f->resp_packets)
-			f->resp_packets = ev->resp_packets;
-		if (ev->resp_bytes > f->resp_bytes)
-			f->resp_bytes = ev->resp_bytes;
+		if (ev->orig_packets > c->orig_packets)
+			c->orig_packets = ev->orig_packets;
+		if (ev->orig_bytes > c->orig_bytes)
+			c->orig_bytes = ev->orig_bytes;
+		if (ev->resp_packets > c->resp_packets)
+			c->resp_packets = ev->resp_packets;
+		if (ev->resp_bytes > c->resp_bytes)
+			c->resp_bytes = ev->resp_bytes;
 	}
-	f->bytes_known = f->bytes_known || ev->bytes_known;
+	c->bytes_known = c->bytes_known || ev->bytes_known;
+}
+
+/* Apply ev to the flow: its counters (if kept here) and its last packet. */
+static void apply(struct conntrack *ct, struct ct_flow *f, const struct fa_event *ev)
+{
+	if (f->counters_i != CT_NONE)
+		absorb(pool_at(&ct->counters, f->counters_i), ev);
 	if (ev->last_seen_kns > f->last_seen_kns)
 		f->last_seen_kns = ev->last_seen_kns;
 }
 
-/* What an open means for the flow e already open for its key. */
-static enum ct_outcome open_on_flow(const struct conntrack *ct, struct ct_entry *e,
+void conntrack_counts(const struct conntrack *ct, const struct ct_flow *f,
+		      const struct fa_event *ev, struct ct_counts *out)
+{
+	if (f->counters_i != CT_NONE) {
+		*out = *(const struct ct_counts *)pool_at(&ct->counters, f->counters_i);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	if (ev)
+		absorb(out, ev);
+}
+
+/* What an open means for the flow f already open for its key. */
+static enum ct_outcome open_on_flow(struct conntrack *ct, struct ct_flow *f,
 				    const struct fa_event *ev)
 {
-	struct ct_flow *f = &e->flow;
 	/* Both times are kernel readings >= 0 on one clock: no overflow. */
 	if (ct->idle_set && ev->clock == f->clock &&
 	    ev->first_seen_kns - f->last_seen_kns >=
 		    (f->protocol == PKT_PROTO_TCP ? ct->idle.tcp_ns : ct->idle.other_ns))
 		return CT_IDLE_REOPEN;
+	bool deny = f->flags & CT_F_DENY;
 	enum ct_outcome out = CT_DUPLICATE_OPEN;
-	if (ev->decision_per_record || ev->deny != f->deny)
+	if (ev->decision_per_record || ev->deny != deny)
 		out = CT_NEW_DECISION;
 	else if (ev->counts_are_deltas)
 		out = CT_FLOW_PACKET;
-	absorb(f, ev);
-	f->deny = ev->deny;
+	apply(ct, f, ev);
+	f->flags = (uint8_t)((f->flags & ~CT_F_DENY) | (ev->deny ? CT_F_DENY : 0));
 	return out;
+}
+
+/* A new entry for key k opened by ev, or CT_NONE when out of memory. */
+static uint32_t new_entry(struct conntrack *ct, const struct ct_key *k, const struct fa_event *ev)
+{
+	bool v6 = k->family == 6;
+	bool kernel = ev->clock == FA_CLOCK_BOOTTIME && !ev->counts_are_deltas;
+	struct pool *p = v6 ? &ct->v6 : &ct->v4;
+	uint32_t i = pool_take(p);
+	if (i == CT_NONE)
+		return CT_NONE;
+	uint32_t counters = CT_NONE;
+	if (!kernel) {
+		counters = pool_take(&ct->counters);
+		if (counters == CT_NONE) {
+			pool_give(p, i);
+			return CT_NONE;
+		}
+		memset(pool_at(&ct->counters, counters), 0, sizeof(struct ct_counts));
+	}
+	struct ct_flow *f = pool_at(p, i);
+	*f = (struct ct_flow){
+		.last_seen_kns = ev->first_seen_kns,
+		.heap_i = CT_NONE,
+		.counters_i = counters,
+		.protocol = k->protocol,
+		.clock = (uint8_t)ev->clock,
+		.flags = (uint8_t)((ev->deny ? CT_F_DENY : 0) | (kernel ? CT_F_KERNEL_TRACKED : 0) |
+				   (v6 ? CT_F_V6 : 0)),
+		.deltas = k->deltas,
+		.lo_port = k->lo_port,
+		.hi_port = k->hi_port,
+	};
+	if (v6) {
+		struct ct_entry6 *e = (struct ct_entry6 *)f;
+		memcpy(e->lo, k->lo_addr, 16);
+		memcpy(e->hi, k->hi_addr, 16);
+	} else {
+		struct ct_entry4 *e = (struct ct_entry4 *)f;
+		memcpy(e->lo, k->lo_addr + 12, 4);
+		memcpy(e->hi, k->hi_addr + 12, 4);
+	}
+	return v6 ? i | V6_REF : i;
+}
+
+/* Give an entry and its counters back to their pools. */
+static void drop_entry(struct conntrack *ct, uint32_t ref)
+{
+	struct ct_flow *f = ref_flow(ct, ref);
+	if (f->counters_i != CT_NONE)
+		pool_give(&ct->counters, f->counters_i);
+	if (ref & V6_REF)
+		pool_give(&ct->v6, ref & ~V6_REF);
+	else
+		pool_give(&ct->v4, ref);
 }
 
 struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev,
@@ -313,63 +522,69 @@ struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev
 	struct ct_key k;
 	make_key(ev, &k);
 	uint64_t h = hash_key(&k);
-	struct ct_entry *e = find(ct, &k, h);
+	size_t i = probe(ct, &k, h);
+	struct ct_flow *f = ct->slots[i] == CT_NONE ? NULL : ref_flow(ct, ct->slots[i]);
 
 	if (ev->kind == FA_EVENT_CLOSED) {
-		if (!e) {
+		if (!f) {
 			*outcome = CT_ORPHAN_CLOSE;
 			return NULL;
 		}
-		absorb(&e->flow, ev);
+		apply(ct, f, ev);
 		*outcome = CT_CLOSE;
-		return &e->flow;
+		return f;
 	}
-	if (e) {
-		*outcome = open_on_flow(ct, e, ev);
-		return &e->flow;
+	if (f) {
+		*outcome = open_on_flow(ct, f, ev);
+		return f;
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		*outcome = 0;
+	*outcome = 0;
+	/* Room first: growing rehashes, so the probe is done again after it. */
+	if ((ct->count + 1) * 4 > ct->nslots * 3) {
+		if (grow(ct))
+			return NULL;
+		i = probe(ct, &k, h);
+	}
+	uint32_t ref = new_entry(ct, &k, ev);
+	if (ref == CT_NONE)
+		return NULL;
+	f = ref_flow(ct, ref);
+	apply(ct, f, ev);
+	if (ct->idle_set && !(f->flags & CT_F_KERNEL_TRACKED) && heap_push(ct, ref)) {
+		drop_entry(ct, ref);
 		return NULL;
 	}
-	e->key = k;
-	e->hash = h;
-	e->heap_i = NOT_IN_HEAP;
-	e->flow.clock = ev->clock;
-	e->flow.protocol = ev->protocol;
-	e->flow.deny = ev->deny;
-	e->flow.last_seen_kns = ev->first_seen_kns;
-	e->flow.kernel_tracked = ev->clock == FA_CLOCK_BOOTTIME && !ev->counts_are_deltas;
-	absorb(&e->flow, ev);
-	if (ct->idle_set && !e->flow.kernel_tracked && heap_push(ct, e)) {
-		free(e);
-		*outcome = 0;
-		return NULL;
-	}
-	size_t i = h & (ct->nbuckets - 1);
-	e->next = ct->buckets[i];
-	ct->buckets[i] = e;
+	ct->slots[i] = ref;
 	ct->count++;
 	ct->unique_opened++;
-	if (ct->count > ct->nbuckets)
-		grow(ct);
 	*outcome = CT_NEW_FLOW;
-	return &e->flow;
+	return f;
 }
 
 void conntrack_remove(struct conntrack *ct, struct ct_flow *flow)
 {
-	struct ct_entry *target =
-		(struct ct_entry *)((char *)flow - offsetof(struct ct_entry, flow));
-	struct ct_entry **pp = &ct->buckets[target->hash & (ct->nbuckets - 1)];
-	while (*pp && *pp != target)
-		pp = &(*pp)->next;
-	if (!*pp)
-		return;
-	*pp = target->next;
-	heap_remove(ct, target);
-	free(target);
+	struct ct_key k;
+	entry_key(flow, &k);
+	size_t mask = ct->nslots - 1, i = slot_of(ct, hash_key(&k));
+	while (ct->slots[i] == CT_NONE || ref_flow(ct, ct->slots[i]) != flow) {
+		if (ct->slots[i] == CT_NONE)
+			return; /* not in the table */
+		i = (i + 1) & mask;
+	}
+	uint32_t ref = ct->slots[i];
+	/* Shift back the rest of the run: each entry moves into the hole when
+	 * its home slot does not lie (cyclically) between the hole and it. */
+	size_t hole = i;
+	for (size_t j = (i + 1) & mask; ct->slots[j] != CT_NONE; j = (j + 1) & mask) {
+		size_t home = slot_of(ct, flow_hash(ct, ct->slots[j]));
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			ct->slots[hole] = ct->slots[j];
+			hole = j;
+		}
+	}
+	ct->slots[hole] = CT_NONE;
+	heap_remove(ct, flow);
+	drop_entry(ct, ref);
 	ct->count--;
 }
 
@@ -385,19 +600,11 @@ uint64_t conntrack_unique_opened(const struct conntrack *ct)
 
 struct ct_flow *conntrack_next(struct conntrack *ct, size_t *cursor)
 {
-	/* The cursor is (bucket << 20 | depth into the bucket's chain). */
-	size_t bucket = *cursor >> 20, depth = *cursor & 0xfffff;
-	while (bucket < ct->nbuckets) {
-		struct ct_entry *e = ct->buckets[bucket];
-		for (size_t d = 0; e && d < depth; d++)
-			e = e->next;
-		if (e) {
-			*cursor = (bucket << 20) | (depth + 1);
-			return &e->flow;
-		}
-		bucket++;
-		depth = 0;
+	/* The cursor is the next index slot to look at. */
+	while (*cursor < ct->nslots) {
+		uint32_t ref = ct->slots[(*cursor)++];
+		if (ref != CT_NONE)
+			return ref_flow(ct, ref);
 	}
-	*cursor = bucket << 20;
 	return NULL;
 }

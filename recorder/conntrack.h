@@ -21,35 +21,54 @@
  *
  * Invariants: a flow is in the table from its first open until its close;
  * unique_opened never decreases (the seed's FlowAccumulator: duplicate opens
- * count once, closes count nothing).
+ * count once, closes count nothing). A struct ct_flow stays where it is until
+ * it is removed (entries never move; the table's index holds references).
  */
 #ifndef FLOWAUDIT_CONNTRACK_H
 #define FLOWAUDIT_CONNTRACK_H
 
 #include "flow_event.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /*
- * What tracking needs of an open flow; the opening event itself goes to the
- * store's queue once and is not kept (an open flow costs ~100 bytes here).
+ * What tracking keeps of an open flow, at the head of its table entry (the
+ * normalised addresses follow it). Callers read flow_id, clock, protocol,
+ * last_seen_kns and flags; the rest is the table's. The opening event goes
+ * to the store's queue once and is not kept, and a flow the kernel tracks has
+ * no counters here: its records carry the kernel's own (conntrack_counts).
+ * An open flow costs 40 bytes (IPv4) or 64 (IPv6), plus its index slot and,
+ * for a flow the recorder tracks itself, its counters and idle-heap slot.
  */
 struct ct_flow {
 	int64_t flow_id; /* set by flow_store_queue_open() after CT_NEW_FLOW */
-	enum fa_clock clock;
+	int64_t last_seen_kns;
+	uint32_t heap_i; /* position in the idle heap of its clock, or CT_NONE */
+	uint32_t counters_i; /* its counters, or CT_NONE (kernel tracked) */
 	uint8_t protocol;
+	uint8_t clock; /* enum fa_clock */
+	uint8_t flags; /* CT_F_* */
+	uint8_t deltas; /* the key's kind of counts (conntrack.c) */
+	uint16_t lo_port, hi_port; /* the normalised key's ports */
+};
+
+#define CT_NONE UINT32_MAX
+/* The verdict of the flow's latest decision is deny. */
+#define CT_F_DENY 0x01
+/* A kernel flow table reports its close and its counters (a v2/v3 flow). */
+#define CT_F_KERNEL_TRACKED 0x02
+/* An IPv6 flow (its entry holds 16-byte addresses). */
+#define CT_F_V6 0x04
+
+/* A flow's counters as the store writes them (the larger of these and the stored ones). */
+struct ct_counts {
 	uint64_t orig_packets;
 	uint64_t orig_bytes;
 	uint64_t resp_packets;
 	uint64_t resp_bytes;
 	bool bytes_known;
-	bool deny; /* the verdict of the flow's latest decision */
-	int64_t last_seen_kns;
-	bool kernel_tracked; /* a kernel flow table will report its close (v2 source) */
-	/* Where the flow's insert waits in the store's queue (flow_store.c). */
-	uint64_t open_batch;
-	size_t open_op;
 };
 
 enum ct_outcome {
@@ -97,11 +116,20 @@ size_t conntrack_expired(struct conntrack *ct, enum fa_clock clock, int64_t now,
 /*
  * Apply ev (opened, untracked or closed; a summary is not a flow). Returns
  * the flow concerned (NULL for CT_ORPHAN_CLOSE, or on ENOMEM
- * with *outcome 0) and sets *outcome. For CT_CLOSE the flow's counters already
- * hold the close's totals; for CT_NEW_DECISION, deny is ev's.
+ * with *outcome 0) and sets *outcome. For CT_NEW_DECISION, deny is ev's.
  */
 struct ct_flow *conntrack_record(struct conntrack *ct, const struct fa_event *ev,
 				 enum ct_outcome *outcome);
+/*
+ * The counters to store for flow f after conntrack_record(ev): for a flow the
+ * recorder tracks itself, the totals kept here (deltas added, snapshots of v1
+ * records the largest); for a kernel-tracked flow, ev's own snapshot of the
+ * kernel's counters (ev NULL: none, all zero and bytes unknown). The store
+ * keeps the larger of these and what it holds, so snapshots arriving out of
+ * order never lower a count.
+ */
+void conntrack_counts(const struct conntrack *ct, const struct ct_flow *f,
+		      const struct fa_event *ev, struct ct_counts *out);
 /* Remove (and free) a flow returned by conntrack_record or conntrack_next. */
 void conntrack_remove(struct conntrack *ct, struct ct_flow *flow);
 /* Open flows now. */

@@ -201,8 +201,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UPDATE_FLOW] =
 		"UPDATE flows SET state = :state, close_reason = :close_reason,"
 		" closed_at = :closed_at, last_seen_at = max(last_seen_at, :last_seen_at),"
-		" orig_packets = :orig_packets, orig_bytes = :orig_bytes,"
-		" resp_packets = :resp_packets, resp_bytes = :resp_bytes WHERE flow_id = :flow_id",
+		" orig_packets = max(orig_packets, :orig_packets),"
+		" orig_bytes = iif(:orig_bytes IS NULL, orig_bytes,"
+		" max(coalesce(orig_bytes, 0), :orig_bytes)),"
+		" resp_packets = max(resp_packets, :resp_packets),"
+		" resp_bytes = iif(:resp_bytes IS NULL, resp_bytes,"
+		" max(coalesce(resp_bytes, 0), :resp_bytes)) WHERE flow_id = :flow_id",
 	[ST_INSERT_REJECT] = "INSERT INTO rejects (run_pk, source, reason, raw, received_at)"
 			     " VALUES (:run_pk, :source, :reason, :raw, :received_at)",
 	[ST_INSERT_HEALTH] = HEALTH_INSERT_SQL,
@@ -223,11 +227,18 @@ struct flow_store {
 	int64_t boot_offset_ns;
 	int64_t next_flow_n;
 	int64_t next_seq;
+	/*
+	 * The batch's opens: open_ops[n - batch_first_n] is the queue index of
+	 * flow n's insert (for a flow opened in this batch), so an update can be
+	 * folded into it.
+	 */
+	int64_t batch_first_n;
+	uint32_t *open_ops;
+	size_t open_ops_cap;
 	struct store_op *ops;
 	size_t nops;
 	size_t cap;
 	size_t pending_events;
-	uint64_t batch; /* generation of the queue: bumped when a commit empties it */
 	uint64_t events_written;
 	uint64_t commits;
 	uint64_t slowest_commit_us;
@@ -418,6 +429,7 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 	st->mono_offset_ns = run->mono_offset_ns;
 	st->boot_offset_ns = run->boot_offset_ns;
 	st->next_flow_n = 1;
+	st->batch_first_n = 1;
 	st->next_seq = 1;
 	return 0;
 sql_error:
@@ -466,17 +478,57 @@ static struct store_op *push_op(struct flow_store *st, enum op_type type)
 	return op;
 }
 
+/* A new flow's number, remembering where its insert waits in the queue (the last op). */
+static int64_t take_flow_n(struct flow_store *st)
+{
+	size_t i = (size_t)(st->next_flow_n - st->batch_first_n);
+	if (i >= st->open_ops_cap) {
+		size_t cap = st->open_ops_cap ? 2 * st->open_ops_cap : 4096;
+		uint32_t *p = realloc(st->open_ops, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		st->open_ops = p;
+		st->open_ops_cap = cap;
+	}
+	st->open_ops[i] = (uint32_t)(st->nops - 1);
+	return st->next_flow_n++;
+}
+
+/* The op of the flow's insert when it is still queued in this batch, else NULL. */
+static struct store_op *queued_open(struct flow_store *st, int64_t flow_id)
+{
+	int64_t n = flow_id - (st->run_pk << 32);
+	if (n < st->batch_first_n || n >= st->next_flow_n)
+		return NULL;
+	struct store_op *op = &st->ops[st->open_ops[n - st->batch_first_n]];
+	return op->type == OP_OPEN && op->flow_id == flow_id ? op : NULL;
+}
+
+/* The event's own counters, as a flows row starts with them. */
+static void event_counts(const struct fa_event *ev, struct op_update *u)
+{
+	u->orig_packets = ev->orig_packets;
+	u->orig_bytes = ev->orig_bytes;
+	u->resp_packets = ev->resp_packets;
+	u->resp_bytes = ev->resp_bytes;
+	u->bytes_known = ev->bytes_known;
+}
+
 int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const struct fa_event *ev)
 {
 	struct store_op *op = push_op(st, OP_OPEN);
 	if (!op)
 		return -ENOMEM;
-	flow->flow_id = (st->run_pk << 32) + st->next_flow_n++;
-	flow->open_batch = st->batch;
-	flow->open_op = st->nops - 1;
+	int64_t n = take_flow_n(st);
+	if (n < 0) {
+		st->nops--;
+		return -ENOMEM;
+	}
+	flow->flow_id = (st->run_pk << 32) + n;
 	op->flow_id = flow->flow_id;
 	op->seq = st->next_seq++;
 	op->u.ev = *ev;
+	event_counts(ev, &op->upd);
 	st->pending_events++;
 	return 0;
 }
@@ -494,16 +546,35 @@ int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
 	return 0;
 }
 
-int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
-			    unsigned reason, int64_t close_kns)
+static uint64_t max_u64(uint64_t a, uint64_t b)
 {
+	return a > b ? a : b;
+}
+
+/* Counts only grow: keep the larger of each (snapshots may arrive out of order). */
+static void merge_counts(struct op_update *u, const struct ct_counts *c)
+{
+	u->orig_packets = max_u64(u->orig_packets, c->orig_packets);
+	u->resp_packets = max_u64(u->resp_packets, c->resp_packets);
+	if (c->bytes_known) {
+		u->orig_bytes =
+			u->bytes_known ? max_u64(u->orig_bytes, c->orig_bytes) : c->orig_bytes;
+		u->resp_bytes =
+			u->bytes_known ? max_u64(u->resp_bytes, c->resp_bytes) : c->resp_bytes;
+		u->bytes_known = true;
+	}
+}
+
+int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow,
+			    const struct ct_counts *counts, bool closed, unsigned reason,
+			    int64_t close_kns)
+{
+	static const struct ct_counts none;
+	int64_t off = flow_store_clock_offset(st, (enum fa_clock)flow->clock);
 	/* The flow's insert is still queued: fold the update into it, one row
 	 * write instead of two (short flows open and close within a batch). */
-	struct store_op *op = NULL;
-	if (flow->open_batch == st->batch && flow->open_op < st->nops &&
-	    st->ops[flow->open_op].type == OP_OPEN &&
-	    st->ops[flow->open_op].flow_id == flow->flow_id) {
-		op = &st->ops[flow->open_op];
+	struct store_op *op = queued_open(st, flow->flow_id);
+	if (op) {
 		if (op->merged && op->upd.closed && !closed)
 			return 0; /* never reopen a flow closed in this batch */
 		op->merged = true;
@@ -512,19 +583,13 @@ int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, b
 		if (!op)
 			return -ENOMEM;
 		op->flow_id = flow->flow_id;
+		op->upd = (struct op_update){0};
 	}
-	int64_t off = flow_store_clock_offset(st, flow->clock);
-	op->upd = (struct op_update){
-		.orig_packets = flow->orig_packets,
-		.orig_bytes = flow->orig_bytes,
-		.resp_packets = flow->resp_packets,
-		.resp_bytes = flow->resp_bytes,
-		.bytes_known = flow->bytes_known,
-		.closed = closed,
-		.reason = reason,
-		.last_seen_at = flow->last_seen_kns + off,
-		.closed_at = close_kns + off,
-	};
+	merge_counts(&op->upd, counts ? counts : &none);
+	op->upd.closed = closed;
+	op->upd.reason = reason;
+	op->upd.last_seen_at = flow->last_seen_kns + off;
+	op->upd.closed_at = close_kns + off;
 	return 0;
 }
 
@@ -533,7 +598,12 @@ int flow_store_queue_summary(struct flow_store *st, const struct fa_event *ev)
 	struct store_op *op = push_op(st, OP_OPEN);
 	if (!op)
 		return -ENOMEM;
-	op->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	int64_t n = take_flow_n(st);
+	if (n < 0) {
+		st->nops--;
+		return -ENOMEM;
+	}
+	op->flow_id = (st->run_pk << 32) + n;
 	op->seq = st->next_seq++;
 	op->u.ev = *ev;
 	/* A summary is over when it arrives: its flows row is written closed. */
@@ -559,7 +629,12 @@ int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *
 	struct store_op *op = push_op(st, OP_ORPHAN);
 	if (!op)
 		return -ENOMEM;
-	op->flow_id = (st->run_pk << 32) + st->next_flow_n++;
+	int64_t n = take_flow_n(st);
+	if (n < 0) {
+		st->nops--;
+		return -ENOMEM;
+	}
+	op->flow_id = (st->run_pk << 32) + n;
 	op->u.ev = *ev;
 	return 0;
 }
@@ -862,7 +937,7 @@ int flow_store_commit(struct flow_store *st)
 	for (size_t i = 0; i < st->nops; i++)
 		free_op(&st->ops[i]);
 	st->nops = 0;
-	st->batch++;
+	st->batch_first_n = st->next_flow_n;
 	st->events_written = written;
 	st->pending_events = 0;
 	st->commits++;
@@ -916,6 +991,7 @@ void flow_store_close(struct flow_store *st)
 	for (size_t i = 0; i < st->nops; i++)
 		free_op(&st->ops[i]);
 	free(st->ops);
+	free(st->open_ops);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	free(st);

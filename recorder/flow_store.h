@@ -89,9 +89,15 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const str
  */
 int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
 			      const struct fa_event *ev);
-/* Queue an update of a flow's counters; closed with reason (enum conn_close_reason) at close_kns. */
-int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow, bool closed,
-			    unsigned reason, int64_t close_kns);
+/*
+ * Queue an update of a flow: its last packet (flow->last_seen_kns), its
+ * counters (counts, from conntrack_counts; NULL: unchanged; a stored count
+ * is never lowered), and, when closed, its close with reason (enum
+ * conn_close_reason) at close_kns.
+ */
+int flow_store_queue_update(struct flow_store *st, const struct ct_flow *flow,
+			    const struct ct_counts *counts, bool closed, unsigned reason,
+			    int64_t close_kns);
 /*
  * Queue a summary (FA_EVENT_SUMMARY): its decision and its flows row, closed,
  * both with flow_count and prefix_len. It bypasses connection tracking.

@@ -161,9 +161,11 @@ static enum rp_outcome reject(struct record_pipeline *p, const struct rp_frame *
  */
 static void close_tracked(struct record_pipeline *p, struct ct_flow *f, unsigned reason)
 {
-	int64_t at = p->cfg.replay ? f->last_seen_kns : p->cfg.now(f->clock);
+	int64_t at = p->cfg.replay ? f->last_seen_kns : p->cfg.now((enum fa_clock)f->clock);
+	struct ct_counts c;
+	conntrack_counts(p->ct, f, NULL, &c);
 	p->h->flows_closed++;
-	count_failure(p, flow_store_queue_update(p->store, f, true, reason, at));
+	count_failure(p, flow_store_queue_update(p->store, f, &c, true, reason, at));
 	conntrack_remove(p->ct, f);
 }
 
@@ -177,6 +179,9 @@ static enum rp_outcome track(struct record_pipeline *p, const struct fa_event *e
 		return RP_SUMMARY;
 	}
 	struct ct_flow *flow = conntrack_record(p->ct, ev, &outcome);
+	struct ct_counts c; /* the counts to store for flow: tracked here, or the record's */
+	if (flow)
+		conntrack_counts(p->ct, flow, ev, &c);
 	switch (outcome) {
 	case CT_NEW_FLOW:
 		p->h->flows_opened++;
@@ -185,15 +190,15 @@ static enum rp_outcome track(struct record_pipeline *p, const struct fa_event *e
 	case CT_NEW_DECISION:
 		p->h->duplicate_opens++;
 		count_failure(p, flow_store_queue_decision(st, flow, ev));
-		count_failure(p, flow_store_queue_update(st, flow, false, 0, 0));
+		count_failure(p, flow_store_queue_update(st, flow, &c, false, 0, 0));
 		return RP_NEW_DECISION;
 	case CT_DUPLICATE_OPEN:
 		p->h->duplicate_opens++;
 		p->h->folded_opens++;
-		count_failure(p, flow_store_queue_update(st, flow, false, 0, 0));
+		count_failure(p, flow_store_queue_update(st, flow, &c, false, 0, 0));
 		return RP_FOLDED_OPEN;
 	case CT_FLOW_PACKET:
-		count_failure(p, flow_store_queue_update(st, flow, false, 0, 0));
+		count_failure(p, flow_store_queue_update(st, flow, &c, false, 0, 0));
 		return RP_FLOW_PACKET;
 	case CT_IDLE_REOPEN:
 		/* The flow ended while idle; this record starts a new one. */
@@ -202,7 +207,7 @@ static enum rp_outcome track(struct record_pipeline *p, const struct fa_event *e
 	case CT_CLOSE:
 		p->h->flows_closed++;
 		/* closed_at is when the close was decided (v3), else the last packet (v2) */
-		count_failure(p, flow_store_queue_update(st, flow, true, ev->close_reason,
+		count_failure(p, flow_store_queue_update(st, flow, &c, true, ev->close_reason,
 							 ev->closed_kns ? ev->closed_kns
 									: ev->last_seen_kns));
 		conntrack_remove(p->ct, flow);
