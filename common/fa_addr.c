@@ -52,13 +52,73 @@ static char *format_v4(const uint8_t b[4], char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * An IPv6 address as glibc's inet_ntop writes it, which follows RFC 5952:
+ * lower case hex without leading zeros, the longest run of two or more zero
+ * groups (the first of equal ones) written "::", and an address whose first
+ * 96 bits are zero, or ::ffff: before them, with its last 32 bits in dotted
+ * decimal (except :: and ::1, whose zero run is longer). Written here because
+ * inet_ntop goes through sprintf for every group.
+ */
+static char *format_v6(const uint8_t b[16], char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned words[8];
+	int best = -1, best_len = 0, cur = -1;
+	for (int i = 0; i < 8; i++) {
+		words[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (words[i] == 0) {
+			if (cur < 0)
+				cur = i;
+			if (i - cur + 1 > best_len) {
+				best = cur;
+				best_len = i - cur + 1;
+			}
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	char tmp[INET6_ADDRSTRLEN], *p = tmp;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+			if (!format_v4(b + 12, p, sizeof(tmp) - (size_t)(p - tmp)))
+				return NULL;
+			p += strlen(p);
+			break;
+		}
+		int started = 0;
+		for (int shift = 12; shift >= 0; shift -= 4) {
+			unsigned d = (words[i] >> shift) & 15;
+			if (d || started || shift == 0) {
+				*p++ = hex[d];
+				started = 1;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+	if ((size_t)(p - tmp) + 1 > len)
+		return NULL;
+	memcpy(buf, tmp, (size_t)(p - tmp) + 1);
+	return buf;
+}
+
 char *fa_addr_format(const struct fa_addr *a, int family, char *buf, size_t len)
 {
-	/* glibc's inet_ntop follows RFC 5952: lower case, longest zero run
-	 * compressed, a single zero group never shortened to "::". */
 	if (family == 4)
 		return format_v4(a->b + 12, buf, len);
-	return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len) ? buf : NULL;
+	return format_v6(a->b, buf, len);
 }
 
 static void apply_prefix(struct fa_addr *lo, struct fa_addr *hi, unsigned bits)

@@ -4,7 +4,6 @@
 
 #include "utf8.h"
 
-#include <cbor.h>
 #include <string.h>
 
 /* True when s[0..n) is ASCII: valid UTF-8 as it is, nothing to measure. */
@@ -16,11 +15,31 @@ static bool ascii(const char *s, size_t n)
 	return any < 0x80;
 }
 
+size_t fq_cbor_head(unsigned char out[9], unsigned major, uint64_t v)
+{
+	unsigned char m = (unsigned char)(major << 5);
+	if (v < 24) {
+		out[0] = (unsigned char)(m | v);
+		return 1;
+	}
+	size_t bytes = v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+	/* additional information 24..27: 1, 2, 4 or 8 bytes follow, big-endian */
+	out[0] = (unsigned char)(m | (bytes == 1 ? 24 : bytes == 2 ? 25 : bytes == 4 ? 26 : 27));
+	for (size_t i = 0; i < bytes; i++)
+		out[1 + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+	return 1 + bytes;
+}
+
+/* A head written straight into the buffer. */
+static void put_head(struct fq_out *o, unsigned major, uint64_t v)
+{
+	fq_out_commit(o, fq_cbor_head(fq_out_reserve(o, 9), major, v));
+}
+
 void fq_cbor_text(struct fq_out *o, const char *s, size_t n)
 {
-	unsigned char head[9];
 	size_t clean = ascii(s, n) ? n : fq_utf8_clean_len(s, n);
-	fq_out_write(o, head, cbor_encode_string_start(clean, head, sizeof(head)));
+	put_head(o, FQ_CBOR_TEXT, clean);
 	if (clean == n) {
 		fq_out_write(o, s, n);
 		return;
@@ -42,35 +61,33 @@ void fq_cbor_text(struct fq_out *o, const char *s, size_t n)
 
 void fq_cbor_value(struct fq_out *o, const struct fq_value *v)
 {
-	unsigned char buf[9];
-	size_t n;
 	switch (v->type) {
 	case FQ_V_TEXT:
 		fq_cbor_text(o, v->s, v->len);
 		return;
 	case FQ_V_UINT:
-		n = cbor_encode_uint(v->u, buf, sizeof(buf));
-		break;
+		put_head(o, FQ_CBOR_UINT, v->u);
+		return;
 	case FQ_V_INT:
 		/* Major type 1 carries -1 - value. */
-		n = v->i >= 0 ? cbor_encode_uint((uint64_t)v->i, buf, sizeof(buf))
-			      : cbor_encode_negint((uint64_t)(-1 - v->i), buf, sizeof(buf));
-		break;
+		if (v->i >= 0)
+			put_head(o, FQ_CBOR_UINT, (uint64_t)v->i);
+		else
+			put_head(o, FQ_CBOR_NEGINT, (uint64_t)(-1 - v->i));
+		return;
 	case FQ_V_BOOL:
-		n = cbor_encode_bool(v->b, buf, sizeof(buf));
-		break;
+		fq_out_byte(o, v->b ? 0xf5 : 0xf4);
+		return;
 	case FQ_V_NULL:
 	default:
-		n = cbor_encode_null(buf, sizeof(buf));
-		break;
+		fq_out_byte(o, 0xf6);
+		return;
 	}
-	fq_out_write(o, buf, n);
 }
 
 void fq_cbor_array_start(struct fq_out *o, uint64_t count)
 {
-	unsigned char buf[9];
-	fq_out_write(o, buf, cbor_encode_array_start((size_t)count, buf, sizeof(buf)));
+	put_head(o, FQ_CBOR_ARRAY, count);
 }
 
 void fq_cbor_map(struct fq_out *o, const struct fq_keys *keys, const struct fq_value *vals)

@@ -5,8 +5,9 @@
  * map keys in the bytewise order of their encodings (the schema's static
  * cbor_order table, checked by a unit test, so nothing is sorted per record),
  * null as 0xf6, no floats. Text is made valid UTF-8 (U+FFFD) before writing.
- * The heads come from libcbor's cbor_encode_* helpers, which pick the
- * shortest width; the keys are encoded once (keys.h).
+ * Heads are written by fq_cbor_head in their shortest form (a unit test
+ * compares it with libcbor's cbor_encode_* helpers over every width); the
+ * keys are encoded once (keys.h).
  */
 #ifndef FLOWQ_CBOR_WRITER_H
 #define FLOWQ_CBOR_WRITER_H
@@ -15,6 +16,17 @@
 #include "out.h"
 #include "record.h"
 
+/* Major types used here. */
+enum {
+	FQ_CBOR_UINT = 0,
+	FQ_CBOR_NEGINT = 1,
+	FQ_CBOR_TEXT = 3,
+	FQ_CBOR_ARRAY = 4,
+	FQ_CBOR_MAP = 5,
+};
+
+/* The head of an item of major type major with value v, shortest form: 1 to 9 bytes. */
+size_t fq_cbor_head(unsigned char out[9], unsigned major, uint64_t v);
 /* Write a text string item. */
 void fq_cbor_text(struct fq_out *o, const char *s, size_t n);
 /* Write one value (null, text, unsigned or negative integer, bool). */

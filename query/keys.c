@@ -2,7 +2,8 @@
 /* Keys encoded once; see keys.h. */
 #include "keys.h"
 
-#include <cbor.h>
+#include "cbor_writer.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -29,14 +30,14 @@ int fq_keys_init(struct fq_keys *k, const struct fq_schema *schema)
 	k->json_at[schema->n] = (uint16_t)at;
 	if (!schema->cbor_order)
 		return 0;
-	at = cbor_encode_map_start(schema->n, k->cbor, sizeof(k->cbor));
+	at = fq_cbor_head(k->cbor, FQ_CBOR_MAP, schema->n);
 	for (size_t j = 0; j < schema->n; j++) {
 		const char *key = schema->keys[schema->cbor_order[j]];
 		size_t len = strlen(key);
 		if (at + len + 9 > sizeof(k->cbor))
 			return -EINVAL;
 		k->cbor_at[j] = (uint16_t)at;
-		at += cbor_encode_string_start(len, k->cbor + at, sizeof(k->cbor) - at);
+		at += fq_cbor_head(k->cbor + at, FQ_CBOR_TEXT, len);
 		memcpy(k->cbor + at, key, len);
 		at += len;
 	}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum fq_vtype {
 	FQ_V_NULL = 0,
@@ -22,11 +23,16 @@ enum fq_vtype {
 
 struct fq_value {
 	enum fq_vtype type;
-	const char *s; /* FQ_V_TEXT: bytes, not necessarily NUL-terminated or valid UTF-8 */
-	size_t len; /* FQ_V_TEXT: byte count */
-	uint64_t u; /* FQ_V_UINT */
-	int64_t i; /* FQ_V_INT */
-	bool b; /* FQ_V_BOOL */
+	union {
+		struct {
+			const char *s; /* FQ_V_TEXT: bytes, not necessarily NUL-terminated
+					* or valid UTF-8 */
+			size_t len; /* FQ_V_TEXT: byte count */
+		};
+		uint64_t u; /* FQ_V_UINT */
+		int64_t i; /* FQ_V_INT */
+		bool b; /* FQ_V_BOOL */
+	};
 };
 
 struct fq_schema {
@@ -37,12 +43,37 @@ struct fq_schema {
 	size_t table_n; /* entries in table_cols */
 };
 
-/* Value constructors. fq_v_text(NULL) is null. */
-struct fq_value fq_v_null(void);
-struct fq_value fq_v_text(const char *s);
-struct fq_value fq_v_textn(const char *s, size_t len);
-struct fq_value fq_v_uint(uint64_t u);
-struct fq_value fq_v_int(int64_t i);
-struct fq_value fq_v_bool(bool b);
+/* Value constructors (inline: a record is built from many). fq_v_text(NULL) is null. */
+static inline struct fq_value fq_v_null(void)
+{
+	return (struct fq_value){.type = FQ_V_NULL};
+}
+
+static inline struct fq_value fq_v_textn(const char *s, size_t len)
+{
+	if (!s)
+		return fq_v_null();
+	return (struct fq_value){.type = FQ_V_TEXT, .s = s, .len = len};
+}
+
+static inline struct fq_value fq_v_text(const char *s)
+{
+	return fq_v_textn(s, s ? strlen(s) : 0);
+}
+
+static inline struct fq_value fq_v_uint(uint64_t u)
+{
+	return (struct fq_value){.type = FQ_V_UINT, .u = u};
+}
+
+static inline struct fq_value fq_v_int(int64_t i)
+{
+	return (struct fq_value){.type = FQ_V_INT, .i = i};
+}
+
+static inline struct fq_value fq_v_bool(bool b)
+{
+	return (struct fq_value){.type = FQ_V_BOOL, .b = b};
+}
 
 #endif

@@ -69,6 +69,38 @@ static void test_v4_text_matches_inet_ntop(void **state)
 }
 
 /* The cached formatter gives what the plain one gives, whatever the order of the times. */
+/*
+ * IPv6 text as inet_ntop writes it: every pattern of zero and non-zero groups
+ * (which decides the "::" run and the dotted tails), with group values of
+ * every hex width, and the buffer-size edges.
+ */
+static void test_v6_text_matches_inet_ntop(void **state)
+{
+	(void)state;
+	static const unsigned values[] = {1, 0xa, 0xab, 0xabc, 0xffff, 0x102};
+	uint32_t rng = 99;
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (int pass = 0; pass < 12; pass++) {
+			uint8_t b[16] = {0};
+			for (int i = 0; i < 8; i++) {
+				rng = rng * 1664525u + 1013904223u;
+				unsigned w = (mask >> i) & 1 ? values[(rng >> 16) % 6] : 0;
+				if (pass == 11 && i == 5 && (mask & 0x1f) == 0)
+					w = 0xffff; /* ::ffff:a.b.c.d, and its near misses */
+				b[2 * i] = (uint8_t)(w >> 8);
+				b[2 * i + 1] = (uint8_t)w;
+			}
+			struct fa_addr a;
+			char got[FA_ADDR_TEXT_MAX], want[INET6_ADDRSTRLEN];
+			fa_addr_from_v6_bytes(b, &a);
+			assert_non_null(inet_ntop(AF_INET6, b, want, sizeof(want)));
+			assert_string_equal(fa_addr_format(&a, 6, got, sizeof(got)), want);
+			assert_null(fa_addr_format(&a, 6, got, strlen(want)));
+			assert_non_null(fa_addr_format(&a, 6, got, strlen(want) + 1));
+		}
+	}
+}
+
 static void test_rfc3339_cached_matches_plain(void **state)
 {
 	(void)state;
@@ -205,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_rfc5952_text),
 		cmocka_unit_test(test_v4_mapping),
 		cmocka_unit_test(test_v4_text_matches_inet_ntop),
+		cmocka_unit_test(test_v6_text_matches_inet_ntop),
 		cmocka_unit_test(test_rfc3339_cached_matches_plain),
 		cmocka_unit_test(test_cidr_ranges),
 		cmocka_unit_test(test_cidr_errors_name_the_problem),

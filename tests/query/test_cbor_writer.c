@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "cbor_writer.h"
 
+#include <cbor.h>
 #include <string.h>
 
 static void expect_cbor(struct fq_value v, const char *hex_bytes, size_t n)
@@ -38,6 +39,38 @@ static void unsigned_widths(void **state)
 	expect_cbor(fq_v_uint(4294967295ULL), "\x1a\xff\xff\xff\xff", 5);
 	expect_cbor(fq_v_uint(4294967296ULL), "\x1b\x00\x00\x00\x01\x00\x00\x00\x00", 9);
 	expect_cbor(fq_v_uint(UINT64_MAX), "\x1b\xff\xff\xff\xff\xff\xff\xff\xff", 9);
+}
+
+/* fq_cbor_head against libcbor's shortest-form encoders, around every width boundary. */
+static void heads_match_libcbor(void **state)
+{
+	(void)state;
+	const uint64_t edges[] = {
+		0, 23, 24, 255, 256, 65535, 65536, 4294967295ULL, 4294967296ULL, UINT64_MAX};
+	for (size_t e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
+		for (int d = -2; d <= 2; d++) {
+			uint64_t v = edges[e] + (uint64_t)(int64_t)d;
+			unsigned char want[9], got[9];
+			size_t n;
+			n = cbor_encode_uint(v, want, sizeof(want));
+			assert_int_equal(fq_cbor_head(got, FQ_CBOR_UINT, v), n);
+			assert_memory_equal(got, want, n);
+			n = cbor_encode_negint(v, want, sizeof(want));
+			assert_int_equal(fq_cbor_head(got, FQ_CBOR_NEGINT, v), n);
+			assert_memory_equal(got, want, n);
+			if (v > SIZE_MAX)
+				continue;
+			n = cbor_encode_string_start((size_t)v, want, sizeof(want));
+			assert_int_equal(fq_cbor_head(got, FQ_CBOR_TEXT, v), n);
+			assert_memory_equal(got, want, n);
+			n = cbor_encode_array_start((size_t)v, want, sizeof(want));
+			assert_int_equal(fq_cbor_head(got, FQ_CBOR_ARRAY, v), n);
+			assert_memory_equal(got, want, n);
+			n = cbor_encode_map_start((size_t)v, want, sizeof(want));
+			assert_int_equal(fq_cbor_head(got, FQ_CBOR_MAP, v), n);
+			assert_memory_equal(got, want, n);
+		}
+	}
 }
 
 static void signed_and_simple(void **state)
@@ -116,9 +149,9 @@ static void array_and_map_heads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(unsigned_widths),     cmocka_unit_test(signed_and_simple),
-		cmocka_unit_test(text_heads),	       cmocka_unit_test(invalid_utf8_is_replaced),
-		cmocka_unit_test(array_and_map_heads),
+		cmocka_unit_test(unsigned_widths),	    cmocka_unit_test(heads_match_libcbor),
+		cmocka_unit_test(signed_and_simple),	    cmocka_unit_test(text_heads),
+		cmocka_unit_test(invalid_utf8_is_replaced), cmocka_unit_test(array_and_map_heads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
