@@ -18,6 +18,13 @@
 #define SQLITE_MAGIC "SQLite format 3"
 #define BUSY_TIMEOUT_MS 5000
 
+const struct fa_deferred_index fa_deferred_indexes[] = {
+	/* flowq --dst and --port on flows and on the opening decisions they hold */
+	{"flows_by_resp",
+	 "CREATE INDEX IF NOT EXISTS flows_by_resp ON flows (resp_addr, resp_port)"},
+};
+const size_t fa_deferred_index_count = sizeof(fa_deferred_indexes) / sizeof(fa_deferred_indexes[0]);
+
 int fa_db_schema_version(void)
 {
 	return fa_migrations[fa_migration_count - 1].version;
@@ -283,7 +290,8 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
 	if (rc == 0)
 		rc = exec_or_err(
 			db,
-			"PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+			"PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192; PRAGMA "
+			"ignore_check_constraints=ON;"
 			" PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=33554432",
 			path, "setting pragmas", err, errlen);
 	if (rc)

@@ -48,6 +48,22 @@ int fa_db_open_writer(const char *path, enum fa_db_durability durability, sqlite
  */
 int fa_db_open_reader(const char *path, sqlite3 **out, char *err, size_t errlen);
 
+/*
+ * Indexes that serve only forensic filters and have random keys, so that
+ * keeping them on every insert would cost a B-tree descent into pages all
+ * over the index: flowrec drops them when a run starts and builds them (one
+ * sorted pass) when a run ends, so a run killed before its end leaves them
+ * to the end of the next one. Present means current: SQLite keeps an index
+ * that exists exact in every transaction, so a reader scans where one is
+ * missing and its answers do not change.
+ */
+struct fa_deferred_index {
+	const char *name;
+	const char *create_sql; /* CREATE INDEX IF NOT EXISTS ... */
+};
+extern const struct fa_deferred_index fa_deferred_indexes[];
+extern const size_t fa_deferred_index_count;
+
 /* Read one integer pragma; returns 0 and sets *value, or a SQLite error code. */
 int fa_db_pragma_int(sqlite3 *db, const char *pragma, long long *value);
 

@@ -9,9 +9,8 @@
 
 static int export_row(sqlite3_stmt *st, size_t db, void *ctx, struct fq_value *vals)
 {
-	(void)db;
 	struct fq_decision d;
-	int rc = fq_export_row(st, ctx, &d);
+	int rc = fq_export_row(st, db, ctx, &d);
 	if (rc)
 		return rc;
 	fq_decision_values(&d, vals);

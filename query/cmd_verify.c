@@ -4,11 +4,13 @@
  *   integrity      PRAGMA integrity_check says ok
  *   identity       application_id is flowaudit's and user_version one this build reads
  *   foreign_keys   PRAGMA foreign_key_check finds nothing
- *   seq            every run's flow_events seq are exactly 1..N (no gap, no repeat)
+ *   seq            every run's decisions (flow_events rows and the opening
+ *                  decisions flows rows hold) have seq exactly 1..N (no gap,
+ *                  no repeat)
  *   flow_refs      every flow_events.flow_id names an existing flows row
  *   enums          every stored enum value is one of its words (direction,
- *                  decision, family of flow_events; direction, state,
- *                  close_reason, family of flows), stored as text or integer
+ *                  decision, family of flow_events; direction, decision,
+ *                  state, close_reason, family of flows), stored as text or integer
  *                  as written: export refuses anything else
  *   decision_ids   no two runs share (cell_id, run_id), in this database or in
  *                  an earlier --db of the call: their decisions would export
@@ -189,21 +191,24 @@ static void check_enums(struct verifier *v)
 		 "WITH bad AS ("
 		 " SELECT 'flow_events event_id ' || event_id || ': direction ' ||"
 		 " quote(direction) || ', decision ' || quote(decision) || ', family ' ||"
-		 " quote(family) AS what FROM flow_events"
+		 " quote(family) AS what FROM flow_events_stored"
 		 " WHERE typeof(direction) <> 'text' OR direction NOT IN (%s)"
 		 " OR typeof(decision) <> 'text' OR decision NOT IN (%s)"
 		 " OR typeof(family) <> 'integer' OR family NOT IN (4, 6)"
 		 " UNION ALL SELECT 'flows flow_id ' || flow_id || ': direction ' ||"
-		 " quote(direction) || ', state ' || quote(state) || ', close_reason ' ||"
+		 " quote(direction) || coalesce(', decision ' || quote(decision), '') ||"
+		 " ', state ' || quote(state) || ', close_reason ' ||"
 		 " quote(close_reason) || ', family ' || quote(family) FROM flows"
 		 " WHERE typeof(direction) <> 'text' OR direction NOT IN (%s)"
+		 " OR (decision IS NOT NULL AND (typeof(decision) <> 'text'"
+		 " OR decision NOT IN (%s)))"
 		 " OR typeof(state) <> 'text' OR state NOT IN ('open', 'closed')"
 		 " OR (close_reason IS NOT NULL AND (typeof(close_reason) <> 'text'"
 		 " OR close_reason NOT IN (%s)))"
 		 " OR typeof(family) <> 'integer' OR family NOT IN (4, 6))"
 		 " SELECT (SELECT count(*) FROM bad) || ' rows hold a value outside its enum;"
 		 " first: ' || what FROM bad LIMIT 1",
-		 dir_list, decision_list, dir_list, reason_list);
+		 dir_list, decision_list, dir_list, decision_list, reason_list);
 	bool ran = first_text(v, sql, buf, sizeof(buf));
 	snprintf(detail, sizeof(detail), "%s", buf);
 	report(v, "enums", ran && buf[0] == '\0', detail);

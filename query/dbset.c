@@ -51,6 +51,9 @@ static const struct {
 	{3, "flows", "NULL AS icmp_type, NULL AS icmp_code, NULL AS icmp_id, 0 AS midstream"},
 	{4, "flow_events", "NULL AS flow_count, NULL AS prefix_len"},
 	{4, "flows", "NULL AS flow_count, NULL AS prefix_len, 0 AS untracked"},
+	{6, "flows",
+	 "NULL AS source, NULL AS decision, NULL AS reason_code, NULL AS nft_rule_ref,"
+	 " NULL AS nflog_prefix"},
 };
 
 /* Append ", COLUMNS" to sql[*n..] (bounded by size); false when it did not fit. */
@@ -63,10 +66,14 @@ static bool append_columns(char *sql, size_t size, size_t *n, const char *column
 	return true;
 }
 
-/* The compat view's SELECT for table in a database of schema version; false: too long. */
-static bool compat_view_sql(const char *table, long long version, char *sql, size_t size, bool *any)
+/*
+ * The compat view named view of table in a database of schema version;
+ * false: too long. *any: it adds a column.
+ */
+static bool compat_view_sql(const char *view, const char *table, long long version, char *sql,
+			    size_t size, bool *any)
 {
-	size_t n = (size_t)snprintf(sql, size, "CREATE TEMP VIEW %s AS SELECT *", table);
+	size_t n = (size_t)snprintf(sql, size, "CREATE TEMP VIEW %s AS SELECT *", view);
 	*any = false;
 	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
 		if (added_columns[i].version <= version || strcmp(added_columns[i].table, table))
@@ -90,6 +97,33 @@ static bool compat_view_sql(const char *table, long long version, char *sql, siz
 	return w >= 0 && (size_t)w < size - n;
 }
 
+static int exec_view(sqlite3 *db, const char *sql, const char *path, long long version, char *err,
+		     size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: reading schema version %lld: %s", path, version,
+		 msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+/*
+ * Every decision as a flow_events row: from version 6 the schema's view
+ * flow_events_all (the opening decisions flows rows hold, then the rows of
+ * flow_events); before, the rows of flow_events.
+ */
+static int add_decisions_view(sqlite3 *db, const char *path, long long version, char *err,
+			      size_t errlen)
+{
+	return exec_view(
+		db,
+		version >= 6 ? "CREATE TEMP VIEW flow_events AS SELECT * FROM main.flow_events_all"
+			     : "CREATE TEMP VIEW flow_events AS SELECT * FROM flow_events_stored",
+		path, version, err, errlen);
+}
+
 static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	long long version = 0;
@@ -102,22 +136,21 @@ static int add_compat_views(sqlite3 *db, const char *path, char *err, size_t err
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		char sql[2048];
 		bool any;
-		if (!compat_view_sql(tables[t], version, sql, sizeof(sql), &any)) {
+		/* flow_events itself is read as flow_events_stored, whatever its version */
+		bool stored = strcmp(tables[t], "flow_events") == 0;
+		if (!compat_view_sql(stored ? "flow_events_stored" : tables[t], tables[t], version,
+				     sql, sizeof(sql), &any)) {
 			snprintf(err, errlen, "internal error: the view of %s is too long",
 				 tables[t]);
 			return -EFAULT;
 		}
-		if (!any)
+		if (!any && !stored)
 			continue;
-		char *msg = NULL;
-		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: reading schema version %lld: %s", path, version,
-				 msg ? msg : sqlite3_errmsg(db));
-			sqlite3_free(msg);
-			return -EIO;
-		}
+		int rc = exec_view(db, sql, path, version, err, errlen);
+		if (rc)
+			return rc;
 	}
-	return 0;
+	return add_decisions_view(db, path, version, err, errlen);
 }
 
 int fq_dbset_open(struct fq_dbset *s, const char *const *paths, size_t n, char *err, size_t errlen)
@@ -156,7 +189,7 @@ fail:
 int fq_dbset_prepare(struct fq_dbset *s, enum fq_query_kind kind, const struct fq_filters *f,
 		     sqlite3_stmt **stmts, char *err, size_t errlen)
 {
-	char sql[4096];
+	char sql[FQ_SQL_MAX];
 	for (size_t i = 0; i < s->n; i++)
 		stmts[i] = NULL;
 	if (fq_sql_build(kind, f, sql, sizeof(sql))) {

@@ -6,6 +6,9 @@
  * flowrec appends (WAL readers never block the writer). A database of an
  * older schema is read as if migrated: columns added since are TEMP views'
  * constants (see added_columns in dbset.c), the file itself is untouched.
+ * Every decision reads as a flow_events row: the TEMP view flow_events adds
+ * the opening decisions that flows rows hold (migration 006) to the stored
+ * rows, which stay readable as flow_events_stored.
  */
 #ifndef FLOWQ_DBSET_H
 #define FLOWQ_DBSET_H

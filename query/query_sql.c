@@ -3,10 +3,14 @@
  * SQL text for every flowq query; see query_sql.h. Only fixed fragments from
  * the tables below are concatenated; values arrive through sqlite3_bind_*.
  *
- * Ordering: events by (observed_at, event_id). event_id follows seq within a
- * run (the recorder appends in seq order), and the pair is exactly what the
- * flow_events_by_time index yields (its entries end in the rowid), so an
- * unfiltered export streams from the index with no sort step.
+ * Decisions live in two places (schema/006): a flow's opening decision in
+ * its flows row (flow_id is the decision's key), and later decisions, and
+ * every decision written before migration 006, in flow_events (event_id is
+ * the key). dbset.c's TEMP view flow_events joins both for every query but
+ * the export; the export is written as two arms merged on (observed_at,
+ * key), each arm read in that order from its own time index
+ * (flows_by_time, flow_events_by_time: their entries end in the rowid, the
+ * key), so an unfiltered export streams with no sort step.
  */
 #include "query_sql.h"
 
@@ -51,6 +55,28 @@
 
 #define EVENTS_FROM                                                                                \
 	" FROM flow_events AS e JOIN runs AS r ON r.run_pk = e.run_pk"                             \
+	" LEFT JOIN flows AS f ON f.flow_id = e.flow_id"
+
+/*
+ * The export's two arms (dbset.c: flow_events_stored is the table with the
+ * columns of the current schema). The opening decisions held in flows
+ * export the flow's counts, as PACKETS_EXPR and BYTES_EXPR give them for an
+ * opening decision; the last column is the decision's key.
+ */
+#define RUN_COLS                                                                                   \
+	" r.cell_id, r.run_id, r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id"
+#define OPENINGS_SELECT                                                                            \
+	"SELECT f.flow_id - (f.run_pk << 32), f.direction, f.decision, f.reason_code,"             \
+	" f.nft_rule_ref, f.family, f.resp_addr, f.resp_port, f.protocol,"                         \
+	" f.orig_packets + f.resp_packets, CASE WHEN f.orig_bytes IS NOT NULL OR"                  \
+	" f.resp_bytes IS NOT NULL THEN coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0)"     \
+	" END, f.opened_at," RUN_COLS ", f.prefix_len, f.flow_id, r.run_pk"                        \
+	" FROM flows AS f JOIN runs AS r ON r.run_pk = f.run_pk WHERE f.decision IS NOT NULL"
+#define STORED_SELECT                                                                              \
+	"SELECT e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref, e.family,"          \
+	" e.dst_addr, e.dst_port, e.protocol, " PACKETS_EXPR ", " BYTES_EXPR                       \
+	", e.observed_at," RUN_COLS ", e.prefix_len, e.event_id, r.run_pk"                         \
+	" FROM flow_events_stored AS e JOIN runs AS r ON r.run_pk = e.run_pk"                      \
 	" LEFT JOIN flows AS f ON f.flow_id = e.flow_id"
 
 /*
@@ -124,6 +150,28 @@ static const struct clause event_clauses[] = {
 	{0, NULL, NULL},
 };
 
+/* The filters on the export's first arm: the opening decisions held in flows. */
+/*
+ * The filters on the export's first arm: the opening decisions held in flows
+ * (event_clauses' help says what each means for the export).
+ */
+static const struct clause opening_clauses[] = {
+	{FQ_F_CELL, "r.cell_id = :cell", NULL},
+	{FQ_F_RUN, "r.run_id = :run", NULL},
+	{FQ_F_SINCE, "f.opened_at >= :since", NULL},
+	{FQ_F_UNTIL, "f.opened_at < :until", NULL},
+	{FQ_F_DST,
+	 "(f.resp_addr BETWEEN :dst_lo AND :dst_hi OR " SUMMARY_HOLDS_DST("f", "f.resp_addr") ")",
+	 NULL},
+	{FQ_F_PORT, "(f.resp_port = :port OR (unlikely(f.prefix_len >= 0) AND f.resp_port IS NULL))",
+	 NULL},
+	{FQ_F_PROTO, "f.protocol = :proto", NULL},
+	{FQ_F_DECISION, "f.decision = :decision", NULL},
+	{FQ_F_DIRECTION, "f.direction = :direction", NULL},
+	{FQ_F_REASON, "f.reason_code = :reason", NULL},
+	{0, NULL, NULL},
+};
+
 static const struct clause flow_clauses[] = {
 	{FQ_F_CELL, "r.cell_id = :cell", NULL},
 	{FQ_F_RUN, "r.run_id = :run", NULL},
@@ -154,14 +202,9 @@ static const struct {
 	const struct clause *clauses;
 	bool limit;
 } kinds[] = {
-	[FQ_Q_EVENTS] = {"SELECT e.seq, e.direction, e.decision, e.reason_code, e.nft_rule_ref,"
-			 " e.family, e.dst_addr, e.dst_port, e.protocol, " PACKETS_EXPR
-			 ", " BYTES_EXPR ", e.observed_at, r.cell_id, r.run_id,"
-			 " r.policy_digest, r.keyset_id, r.issuer_kid, r.correlation_id,"
-			 " e.prefix_len " EVENTS_FROM,
-			 " ORDER BY e.observed_at, e.event_id", event_clauses, true},
-	[FQ_Q_EVENTS_COUNT] = {"SELECT count(*) FROM (SELECT 1" EVENTS_FROM, ")", event_clauses,
-			       true},
+	/* Both built by build_events() from the two arms. */
+	[FQ_Q_EVENTS] = {NULL, NULL, event_clauses, true},
+	[FQ_Q_EVENTS_COUNT] = {NULL, NULL, event_clauses, true},
 	[FQ_Q_FLOWS] = {"SELECT r.cell_id, r.run_id, f.flow_id, f.state, f.close_reason,"
 			" f.direction, f.family, f.protocol, f.orig_addr, f.orig_port,"
 			" f.resp_addr, f.resp_port, f.opened_at, f.last_seen_at, f.closed_at,"
@@ -208,8 +251,64 @@ const char *fq_sql_filter_help(enum fq_query_kind kind, unsigned bit)
 	return NULL;
 }
 
+/* Append text to buf at *used. 0, or -ENOSPC. */
+static int append(char *buf, size_t len, size_t *used, const char *text)
+{
+	int n = snprintf(buf + *used, len - *used, "%s", text);
+	if (n < 0 || (size_t)n >= len - *used)
+		return -ENOSPC;
+	*used += (size_t)n;
+	return 0;
+}
+
+/* head, then the clauses of f's filters: after " WHERE " or (more) " AND ". */
+static int append_filtered(char *buf, size_t len, size_t *used, const char *head,
+			   const struct clause *clauses, const struct fq_filters *f, bool more)
+{
+	int rc = append(buf, len, used, head);
+	for (const struct clause *c = clauses; rc == 0 && c->sql; c++) {
+		if (!(f->set & c->bit))
+			continue;
+		rc = append(buf, len, used, more ? " AND " : " WHERE ");
+		if (rc == 0)
+			rc = append(buf, len, used, c->sql);
+		more = true;
+	}
+	return rc;
+}
+
+/*
+ * The export: the opening decisions in flows and the decisions in
+ * flow_events, merged on (observed_at, key); the count wraps the same arms
+ * (its LIMIT inside the parentheses).
+ */
+static int build_events(enum fq_query_kind kind, const struct fq_filters *f, char *buf, size_t len)
+{
+	bool count = kind == FQ_Q_EVENTS_COUNT;
+	const char *limit = f->set & FQ_F_LIMIT ? " LIMIT :limit" : "";
+	size_t used = 0;
+	int rc = append(buf, len, &used, count ? "SELECT count(*) FROM (" : "");
+	if (rc == 0)
+		rc = append_filtered(buf, len, &used, OPENINGS_SELECT, opening_clauses, f, true);
+	if (rc == 0)
+		rc = append(buf, len, &used, " UNION ALL ");
+	if (rc == 0)
+		rc = append_filtered(buf, len, &used, STORED_SELECT, event_clauses, f, false);
+	char order[32]; /* result columns are numbered from 1 */
+	snprintf(order, sizeof(order), " ORDER BY %d, %d", FQ_EV_OBSERVED_AT + 1, FQ_EV_KEY + 1);
+	if (rc == 0)
+		rc = append(buf, len, &used, order);
+	if (rc == 0)
+		rc = append(buf, len, &used, limit);
+	if (rc == 0 && count)
+		rc = append(buf, len, &used, ")");
+	return rc;
+}
+
 int fq_sql_build(enum fq_query_kind kind, const struct fq_filters *f, char *buf, size_t len)
 {
+	if (kind == FQ_Q_EVENTS || kind == FQ_Q_EVENTS_COUNT)
+		return build_events(kind, f, buf, len);
 	size_t used = 0;
 	int n = snprintf(buf, len, "%s", kinds[kind].head);
 	const char *sep = " WHERE ";

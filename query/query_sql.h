@@ -17,7 +17,7 @@
 
 enum fq_query_kind {
 	FQ_Q_NONE = -1, /* no query of these: no filters */
-	FQ_Q_EVENTS, /* export: one row per flow_events row, in time order */
+	FQ_Q_EVENTS, /* export: one row per decision, in time order (then key order) */
 	FQ_Q_EVENTS_COUNT, /* export: count(*) of the same rows (cbor array head) */
 	FQ_Q_FLOWS, /* flows: connection-tracking rows, by opened_at */
 	FQ_Q_RUNS, /* runs: one row per run, by started_at */
@@ -47,6 +47,8 @@ enum {
 	FQ_EV_ISSUER_KID,
 	FQ_EV_CORRELATION_ID,
 	FQ_EV_PREFIX_LEN, /* a summary's prefix length; NULL for one flow */
+	FQ_EV_KEY, /* the decision's key, (run_pk << 32) + seq: the order within a time */
+	FQ_EV_RUN_PK, /* the run's row (its columns are the same on every decision of the run) */
 };
 
 /* FQ_Q_FLOWS columns. */
@@ -132,13 +134,16 @@ enum {
 	FQ_SU_BAD_DECISION, /* a stored decision outside allow/deny in the group, else NULL */
 };
 
+/* Room for any statement fq_sql_build writes. */
+#define FQ_SQL_MAX 8192
+
 /* The filters each kind understands (fq_filter_bit mask); 0 for FQ_Q_NONE. */
 unsigned fq_sql_filters(enum fq_query_kind kind);
 /* What filter bit means in kind's query, as an OPTIONS line; NULL when the filter's own help says it. */
 const char *fq_sql_filter_help(enum fq_query_kind kind, unsigned bit);
 /*
  * Write the SQL of kind for the filters set in f into buf (len bytes).
- * Returns 0, or -ENOSPC when buf is too small (4096 bytes always suffice).
+ * Returns 0, or -ENOSPC when buf is too small (FQ_SQL_MAX bytes always suffice).
  */
 int fq_sql_build(enum fq_query_kind kind, const struct fq_filters *f, char *buf, size_t len);
 /* Bind every filter of f whose parameter st has. Returns SQLITE_OK or the bind error. */

@@ -7,6 +7,7 @@
  */
 #include "flow_store.h"
 
+#include "fa_db.h"
 #include "fa_names.h"
 #include "fa_time.h"
 #include "fa_version.h"
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 /*
  * The -wal file's bound. SQLite's own checkpoints (every 8192 pages) cannot
@@ -181,14 +183,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO flows (flow_id, run_pk, family, protocol, direction, orig_addr,"
 		" orig_port, resp_addr, resp_port, state, opened_at, last_seen_at, closed_at,"
 		" close_reason, orig_packets, orig_bytes, resp_packets, resp_bytes, open_seen,"
-		" icmp_type, icmp_code, icmp_id, midstream, flow_count, prefix_len, untracked)"
+		" icmp_type, icmp_code, icmp_id, midstream, flow_count, prefix_len, untracked,"
+		" source, decision, reason_code, nft_rule_ref, nflog_prefix)"
 		" VALUES (:flow_id, :run_pk, :family, :protocol, :direction, :orig_addr,"
 		" :orig_port, :resp_addr, :resp_port, :state, :opened_at, :last_seen_at, "
 		":closed_at,"
 		" :close_reason, :orig_packets, :orig_bytes, :resp_packets, :resp_bytes, "
 		":open_seen,"
 		" :icmp_type, :icmp_code, :icmp_id, :midstream, :flow_count, :prefix_len,"
-		" :untracked)",
+		" :untracked, :source, :decision, :reason_code, :nft_rule_ref, :nflog_prefix)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO flow_events (run_pk, seq, flow_id, source, direction, decision,"
 		" reason_code, nft_rule_ref, nflog_prefix, family, protocol, src_addr, src_port,"
@@ -225,16 +228,18 @@ struct flow_store {
 	int64_t run_pk;
 	int64_t mono_offset_ns;
 	int64_t boot_offset_ns;
-	int64_t next_flow_n;
-	int64_t next_seq;
+	int64_t next_seq; /* the next decision's seq: 1, 2, ... without a gap */
+	int64_t orphans; /* closes never opened so far: their ids count down */
 	/*
-	 * The batch's opens: open_ops[n - batch_first_n] is the queue index of
-	 * flow n's insert (for a flow opened in this batch), so an update can be
-	 * folded into it.
+	 * The batch's seqs: open_ops[seq - batch_first_seq] is the queue index of
+	 * the insert of the flow that decision opened (or NO_OP for a later
+	 * decision), so an update of a flow opened in this batch folds into it.
 	 */
-	int64_t batch_first_n;
+	int64_t batch_first_seq;
 	uint32_t *open_ops;
 	size_t open_ops_cap;
+	uint32_t *update_order; /* the batch's updates in flow order (flow_store_commit) */
+	size_t update_order_cap;
 	struct store_op *ops;
 	size_t nops;
 	size_t cap;
@@ -381,11 +386,54 @@ static void bind_named_text_or_null(sqlite3_stmt *s, const char *name, const cha
 		sqlite3_bind_null(s, named(s, name));
 }
 
+/* Run sql outside the queue (no result rows). 0, or -errno with st->errmsg naming what. */
+static int exec_sql(struct flow_store *st, const char *sql, const char *what)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(st, what);
+}
+
+/* Drop the indexes a run does not keep (fa_db.h); within the caller's transaction. */
+static int drop_deferred_indexes(struct flow_store *st)
+{
+	for (size_t i = 0; i < fa_deferred_index_count; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", fa_deferred_indexes[i].name);
+		int rc = exec_sql(st, sql, "dropping the forensic indexes while the run records");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int flow_store_build_indexes(struct flow_store *st)
+{
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "building the forensic indexes");
+	for (size_t i = 0; rc == 0 && i < fa_deferred_index_count; i++)
+		rc = exec_sql(st, fa_deferred_indexes[i].create_sql,
+			      "building the forensic indexes");
+	if (rc == 0)
+		rc = exec_sql(st, "COMMIT", "building the forensic indexes");
+	if (rc && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
 			 size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(
+	/* The run's row and the dropped indexes in one transaction: a refused
+	 * start changes nothing. */
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "recording the run");
+	if (rc == 0)
+		rc = drop_deferred_indexes(st);
+	if (rc) {
+		snprintf(err, errlen, "%s", st->errmsg);
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	rc = sqlite3_prepare_v2(
 		st->db,
 		"INSERT INTO runs (cell_id, run_id, started_at, policy_digest, keyset_id,"
 		" issuer_kid, correlation_id, source, iface, iface_side, netns, host,"
@@ -420,22 +468,28 @@ int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run
 			 "--run id",
 			 st->path, run->run_id, run->cell_id);
 		sqlite3_finalize(s);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -EEXIST; /* the command line named a run that exists */
 	}
 	if (rc != SQLITE_DONE)
 		goto sql_error;
 	sqlite3_finalize(s);
+	s = NULL;
 	st->run_pk = sqlite3_last_insert_rowid(st->db);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto sql_error;
 	st->mono_offset_ns = run->mono_offset_ns;
 	st->boot_offset_ns = run->boot_offset_ns;
-	st->next_flow_n = 1;
-	st->batch_first_n = 1;
+	st->batch_first_seq = 1;
 	st->next_seq = 1;
+	st->orphans = 0;
 	return 0;
 sql_error:
 	snprintf(err, errlen, "%s: recording the run: %s", st->path, sqlite3_errmsg(st->db));
 	rc = sqlite_errno(sqlite3_extended_errcode(st->db));
 	sqlite3_finalize(s);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* not -EEXIST: only the run id's uniqueness means the command line was wrong */
 	return rc && rc != -EEXIST ? rc : -EIO;
 }
@@ -478,29 +532,40 @@ static struct store_op *push_op(struct flow_store *st, enum op_type type)
 	return op;
 }
 
-/* A new flow's number, remembering where its insert waits in the queue (the last op). */
-static int64_t take_flow_n(struct flow_store *st)
+#define NO_OP UINT32_MAX
+
+/*
+ * The next decision's seq, for the last queued op: the insert of the flow it
+ * opens (opens), or a later decision. -ENOSPC when the run's key space is
+ * used up (2^32 ids per run, shared with the closes never opened).
+ */
+static int64_t take_seq(struct flow_store *st, bool opens)
 {
-	size_t i = (size_t)(st->next_flow_n - st->batch_first_n);
+	if (st->next_seq >= (int64_t)UINT32_MAX - st->orphans)
+		return -ENOSPC;
+	size_t i = (size_t)(st->next_seq - st->batch_first_seq);
 	if (i >= st->open_ops_cap) {
 		size_t cap = st->open_ops_cap ? 2 * st->open_ops_cap : 4096;
 		uint32_t *p = realloc(st->open_ops, cap * sizeof(*p));
 		if (!p)
-			return -1;
+			return -ENOMEM;
 		st->open_ops = p;
 		st->open_ops_cap = cap;
 	}
-	st->open_ops[i] = (uint32_t)(st->nops - 1);
-	return st->next_flow_n++;
+	st->open_ops[i] = opens ? (uint32_t)(st->nops - 1) : NO_OP;
+	return st->next_seq++;
 }
 
 /* The op of the flow's insert when it is still queued in this batch, else NULL. */
 static struct store_op *queued_open(struct flow_store *st, int64_t flow_id)
 {
 	int64_t n = flow_id - (st->run_pk << 32);
-	if (n < st->batch_first_n || n >= st->next_flow_n)
+	if (n < st->batch_first_seq || n >= st->next_seq)
 		return NULL;
-	struct store_op *op = &st->ops[st->open_ops[n - st->batch_first_n]];
+	uint32_t i = st->open_ops[n - st->batch_first_seq];
+	if (i == NO_OP)
+		return NULL;
+	struct store_op *op = &st->ops[i];
 	return op->type == OP_OPEN && op->flow_id == flow_id ? op : NULL;
 }
 
@@ -519,14 +584,15 @@ int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const str
 	struct store_op *op = push_op(st, OP_OPEN);
 	if (!op)
 		return -ENOMEM;
-	int64_t n = take_flow_n(st);
-	if (n < 0) {
+	int64_t seq = take_seq(st, true);
+	if (seq < 0) {
 		st->nops--;
-		return -ENOMEM;
+		return (int)seq;
 	}
-	flow->flow_id = (st->run_pk << 32) + n;
+	/* The flow's id is its opening decision's key. */
+	flow->flow_id = (st->run_pk << 32) + seq;
 	op->flow_id = flow->flow_id;
-	op->seq = st->next_seq++;
+	op->seq = seq;
 	op->u.ev = *ev;
 	event_counts(ev, &op->upd);
 	st->pending_events++;
@@ -539,8 +605,13 @@ int flow_store_queue_decision(struct flow_store *st, const struct ct_flow *flow,
 	struct store_op *op = push_op(st, OP_DECISION);
 	if (!op)
 		return -ENOMEM;
+	int64_t seq = take_seq(st, false);
+	if (seq < 0) {
+		st->nops--;
+		return (int)seq;
+	}
 	op->flow_id = flow->flow_id;
-	op->seq = st->next_seq++;
+	op->seq = seq;
 	op->u.ev = *ev;
 	st->pending_events++;
 	return 0;
@@ -598,13 +669,13 @@ int flow_store_queue_summary(struct flow_store *st, const struct fa_event *ev)
 	struct store_op *op = push_op(st, OP_OPEN);
 	if (!op)
 		return -ENOMEM;
-	int64_t n = take_flow_n(st);
-	if (n < 0) {
+	int64_t seq = take_seq(st, true);
+	if (seq < 0) {
 		st->nops--;
-		return -ENOMEM;
+		return (int)seq;
 	}
-	op->flow_id = (st->run_pk << 32) + n;
-	op->seq = st->next_seq++;
+	op->flow_id = (st->run_pk << 32) + seq;
+	op->seq = seq;
 	op->u.ev = *ev;
 	/* A summary is over when it arrives: its flows row is written closed. */
 	int64_t off = flow_store_clock_offset(st, ev->clock);
@@ -629,12 +700,12 @@ int flow_store_queue_orphan_close(struct flow_store *st, const struct fa_event *
 	struct store_op *op = push_op(st, OP_ORPHAN);
 	if (!op)
 		return -ENOMEM;
-	int64_t n = take_flow_n(st);
-	if (n < 0) {
+	/* No decision, so no seq: its id counts down from the top of the run's range. */
+	if (st->next_seq >= (int64_t)UINT32_MAX - st->orphans) {
 		st->nops--;
-		return -ENOMEM;
+		return -ENOSPC;
 	}
-	op->flow_id = (st->run_pk << 32) + n;
+	op->flow_id = (st->run_pk << 32) + ((int64_t)UINT32_MAX - st->orphans++);
 	op->u.ev = *ev;
 	return 0;
 }
@@ -791,6 +862,13 @@ static int apply_flow_insert(struct flow_store *st, const struct store_op *op, b
 	}
 	bind_int(st, id, P_midstream, (ev->flags & CONN_FLAG_MIDSTREAM) ? 1 : 0);
 	bind_int(st, id, P_untracked, ev->kind == FA_EVENT_UNTRACKED);
+	if (!orphan) { /* the opening decision (a close never opened has none) */
+		bind_text(st, id, P_source, ev->source);
+		bind_text(st, id, P_decision, ev->deny ? "deny" : "allow");
+		bind_text(st, id, P_reason_code, ev->reason_code);
+		bind_text_or_null(st, id, P_nft_rule_ref, ev->nft_rule_ref);
+		bind_text_or_null(st, id, P_nflog_prefix, ev->nflog_prefix);
+	}
 	return step_reset(st->st[id]);
 }
 
@@ -817,7 +895,7 @@ static int apply_event_insert(struct flow_store *st, const struct store_op *op)
 	bind_count(st, id, P_byte_count, ev->orig_bytes + ev->resp_bytes, ev->bytes_known);
 	bind_int64(st, id, P_first_seen_kns, ev->first_seen_kns);
 	bind_int64(st, id, P_observed_at, ev->first_seen_kns + off);
-	bind_int(st, id, P_opens_flow, op->type == OP_OPEN ? 1 : 0);
+	bind_int(st, id, P_opens_flow, 0); /* an opening decision is its flows row */
 	return step_reset(st->st[id]);
 }
 
@@ -887,45 +965,88 @@ static void limit_wal(struct flow_store *st)
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 }
 
+/* Write one queued operation. written counts the decisions written so far. */
+static int apply_op(struct flow_store *st, const struct store_op *op, uint64_t *written)
+{
+	switch (op->type) {
+	case OP_OPEN: /* the flow and its opening decision: one row */
+		++*written;
+		return apply_flow_insert(st, op, false);
+	case OP_DECISION:
+		++*written;
+		return apply_event_insert(st, op);
+	case OP_ORPHAN:
+		return apply_flow_insert(st, op, true);
+	case OP_UPDATE:
+		return apply_update(st, op);
+	case OP_REJECT:
+		return apply_reject(st, op);
+	case OP_HEALTH:
+		return apply_health(st, op, *written);
+	case OP_RUN_CLOCK:
+		return apply_run_clock(st, op);
+	}
+	return SQLITE_MISUSE;
+}
+
+static int by_flow_then_queue(const void *a, const void *b, void *ops)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct store_op *o = ops;
+	int64_t fx = o[x].flow_id, fy = o[y].flow_id;
+	if (fx != fy)
+		return fx < fy ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The queue positions of the batch's updates, in flow order (and queue order
+ * for one flow's). Returns how many, or -ENOMEM (then none is sorted).
+ */
+static ssize_t sort_updates(struct flow_store *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->nops; i++)
+		n += st->ops[i].type == OP_UPDATE;
+	if (n > st->update_order_cap) {
+		uint32_t *p = realloc(st->update_order, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		st->update_order = p;
+		st->update_order_cap = n;
+	}
+	n = 0;
+	for (size_t i = 0; i < st->nops; i++)
+		if (st->ops[i].type == OP_UPDATE)
+			st->update_order[n++] = (uint32_t)i;
+	qsort_r(st->update_order, n, sizeof(*st->update_order), by_flow_then_queue, st->ops);
+	return (ssize_t)n;
+}
+
 int flow_store_commit(struct flow_store *st)
 {
 	if (st->nops == 0)
 		return 0;
 	int64_t t0 = fa_clock_ns(CLOCK_MONOTONIC);
 	uint64_t written = st->events_written;
+	ssize_t nupdates = sort_updates(st);
+	if (nupdates < 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: writing a batch: out of memory",
+			 st->path);
+		return -ENOMEM;
+	}
 	int rc = step_reset(st->st[ST_BEGIN]);
 	if (rc != SQLITE_OK)
 		return fail(st, "beginning a batch");
-	for (size_t i = 0; i < st->nops && rc == SQLITE_OK; i++) {
-		const struct store_op *op = &st->ops[i];
-		switch (op->type) {
-		case OP_OPEN:
-			rc = apply_flow_insert(st, op, false);
-			if (rc == SQLITE_OK)
-				rc = apply_event_insert(st, op);
-			written++;
-			break;
-		case OP_DECISION:
-			rc = apply_event_insert(st, op);
-			written++;
-			break;
-		case OP_ORPHAN:
-			rc = apply_flow_insert(st, op, true);
-			break;
-		case OP_UPDATE:
-			rc = apply_update(st, op);
-			break;
-		case OP_REJECT:
-			rc = apply_reject(st, op);
-			break;
-		case OP_HEALTH:
-			rc = apply_health(st, op, written);
-			break;
-		case OP_RUN_CLOCK:
-			rc = apply_run_clock(st, op);
-			break;
-		}
-	}
+	/* Rows first, in queue order. Then the updates of rows written by earlier
+	 * batches (a flow opened in this one has its updates folded into its
+	 * insert), in flow order: each finds its row on or next to the pages the
+	 * one before it used, rather than on pages all over the table. */
+	for (size_t i = 0; i < st->nops && rc == SQLITE_OK; i++)
+		if (st->ops[i].type != OP_UPDATE)
+			rc = apply_op(st, &st->ops[i], &written);
+	for (ssize_t k = 0; k < nupdates && rc == SQLITE_OK; k++)
+		rc = apply_op(st, &st->ops[st->update_order[k]], &written);
 	if (rc == SQLITE_OK)
 		rc = step_reset(st->st[ST_COMMIT]);
 	if (rc != SQLITE_OK) {
@@ -937,7 +1058,7 @@ int flow_store_commit(struct flow_store *st)
 	for (size_t i = 0; i < st->nops; i++)
 		free_op(&st->ops[i]);
 	st->nops = 0;
-	st->batch_first_n = st->next_flow_n;
+	st->batch_first_seq = st->next_seq;
 	st->events_written = written;
 	st->pending_events = 0;
 	st->commits++;
@@ -992,6 +1113,7 @@ void flow_store_close(struct flow_store *st)
 		free_op(&st->ops[i]);
 	free(st->ops);
 	free(st->open_ops);
+	free(st->update_order);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	free(st);

@@ -8,9 +8,13 @@
  * written) is exactly what is committed, and nothing queued is lost while the
  * process lives.
  *
- * Flow ids are assigned here, as (run_pk << 32) + n, so a close can refer to
- * a flow whose row is still queued, and two recorders on one file cannot
- * collide.
+ * A new flow is one row: its flows row holds its opening decision. Ids are
+ * assigned here, so a close can refer to a flow whose row is still queued,
+ * and two recorders on one file cannot collide: a decision's key is
+ * (run_pk << 32) + seq, seq counting 1, 2, ... without a gap in the order the
+ * decisions are queued (the order key of the run's decisions); a flow's id
+ * is its opening decision's key, and a close never opened gets an id
+ * counting down from (run_pk << 32) + 4294967295.
  */
 #ifndef FLOWAUDIT_FLOW_STORE_H
 #define FLOWAUDIT_FLOW_STORE_H
@@ -62,8 +66,10 @@ struct flow_store;
 struct flow_store *flow_store_open(sqlite3 *db, const char *path, char *err, size_t errlen);
 /*
  * Insert and commit the runs row at once, so a run killed later still shows
- * (as not ended). 0, -EEXIST when the run id already exists in this database
- * (the command line named it), or another -errno; err names the problem.
+ * (as not ended), and drop the deferred indexes (fa_db.h) in the same
+ * transaction. 0, -EEXIST when the run id already exists in this database
+ * (the command line named it; nothing changed), or another -errno; err names
+ * the problem.
  */
 int flow_store_begin_run(struct flow_store *st, const struct store_run_info *run, char *err,
 			 size_t errlen);
@@ -79,8 +85,9 @@ int flow_store_adopt_clock(struct flow_store *st, int64_t mono_offset_ns, int64_
 			   const char *host, const char *boot_id);
 
 /*
- * Queue a new flow opened by ev: its flows row and its decision (flow_events
- * row). Sets flow->flow_id.
+ * Queue a new flow opened by ev: its flows row, which holds its opening
+ * decision. Sets flow->flow_id (the decision's key). -ENOMEM, or -ENOSPC
+ * when the run has used its 2^32 ids.
  */
 int flow_store_queue_open(struct flow_store *st, struct ct_flow *flow, const struct fa_event *ev);
 /*
@@ -134,6 +141,12 @@ uint64_t flow_store_slowest_commit_us(const struct flow_store *st);
  * -errno, the reason in flow_store_errmsg().
  */
 int flow_store_end_run(struct flow_store *st, const char *status, int64_t ended_at);
+/*
+ * Build the deferred indexes (fa_db.h) over every row of the database, in one
+ * transaction, once a run has ended. 0, or -errno with the reason in
+ * flow_store_errmsg() (the rows are kept; readers scan meanwhile).
+ */
+int flow_store_build_indexes(struct flow_store *st);
 /* Finalize the statements and free the queue (uncommitted operations are discarded). NULL-safe. */
 void flow_store_close(struct flow_store *st);
 

@@ -550,6 +550,13 @@ static void end_run(struct recorder *r)
 	if (rc) {
 		fprintf(stderr, "flowrec: %s\n", flow_store_errmsg(st));
 		fail(r, RECORDER_FAULT_STORE, rc);
+		return;
+	}
+	/* The indexes a run does not keep (fa_db.h), over every row, once. */
+	rc = flow_store_build_indexes(st);
+	if (rc) {
+		fprintf(stderr, "flowrec: %s\n", flow_store_errmsg(st));
+		fail(r, RECORDER_FAULT_STORE, rc);
 	}
 }
 

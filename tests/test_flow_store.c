@@ -111,17 +111,25 @@ static void test_rows_appear_only_after_commit(void **state)
 	struct fixture *fx = *state;
 	queue_flows(fx, 0, 10);
 	assert_int_equal(flow_store_pending_events(fx->st), 10);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all"), 0);
 	assert_int_equal(flow_store_commit(fx->st), 0);
 	assert_int_equal(flow_store_pending_events(fx->st), 0);
 	assert_int_equal(flow_store_events_written(fx->st), 10);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 10);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all"), 10);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE state = 'open'"), 10);
+	/* One row per new flow: the flows row holds the opening decision, and the
+	 * flow's id is the decision's key. */
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE decision = 'allow' AND "
+				       "source = 'test' AND reason_code = 'ebpf_tc_observed' AND "
+				       "flow_id - (run_pk << 32) BETWEEN 1 AND 10"),
+			 10);
 	/* seq is 1..N; observed_at is the kernel time plus the run's monotonic offset. */
-	assert_int_equal(count(fx->db, "SELECT min(seq) FROM flow_events"), 1);
-	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events"), 10);
-	assert_int_equal(count(fx->db, "SELECT observed_at FROM flow_events WHERE seq = 1"), 1100);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events e JOIN flows f USING "
+	assert_int_equal(count(fx->db, "SELECT min(seq) FROM flow_events_all"), 1);
+	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events_all"), 10);
+	assert_int_equal(count(fx->db, "SELECT observed_at FROM flow_events_all WHERE seq = 1"),
+			 1100);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all e JOIN flows f USING "
 				       "(flow_id) WHERE f.orig_port = e.src_port"),
 			 10);
 	assert_int_equal(flow_store_commit(fx->st), 0); /* empty queue: no-op */
@@ -218,7 +226,7 @@ static void test_summary_is_a_decision_and_a_closed_row(void **state)
 			       "opened_at = 2100 AND closed_at = 2900 AND untracked = 0"),
 			 1);
 	assert_int_equal(count(fx->db,
-			       "SELECT count(*) FROM flow_events e JOIN flows f USING "
+			       "SELECT count(*) FROM flow_events_all e JOIN flows f USING "
 			       "(flow_id) WHERE e.flow_count = 5000 AND e.prefix_len = 24 AND "
 			       "e.src_port IS NULL AND e.dst_port IS NULL AND e.seq = 1 AND "
 			       "e.packet_count = 5000 AND e.reason_code = 'ebpf_flow_summary' "
@@ -226,7 +234,7 @@ static void test_summary_is_a_decision_and_a_closed_row(void **state)
 			 1);
 	/* the flow after it is an ordinary row: no count, no prefix */
 	assert_int_equal(count(fx->db,
-			       "SELECT count(*) FROM flow_events WHERE seq = 2 AND "
+			       "SELECT count(*) FROM flow_events_all WHERE seq = 2 AND "
 			       "flow_count IS NULL AND prefix_len IS NULL AND dst_port = 443"),
 			 1);
 }
@@ -257,10 +265,9 @@ static void test_untracked_flow_row_is_marked(void **state)
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE untracked = 1 AND "
 				       "orig_port = 4000 AND flow_count IS NULL"),
 			 1);
-	assert_int_equal(
-		count(fx->db,
-		      "SELECT count(*) FROM flow_events WHERE reason_code = 'ebpf_tc_untracked'"),
-		1);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all WHERE reason_code = "
+				       "'ebpf_tc_untracked'"),
+			 1);
 }
 
 static void test_disk_full_keeps_queue_and_retries(void **state)
@@ -278,16 +285,16 @@ static void test_disk_full_keeps_queue_and_retries(void **state)
 	assert_non_null(strstr(flow_store_errmsg(fx->st), fx->path));
 	assert_int_equal(flow_store_pending_events(fx->st), 3000);
 	assert_int_equal(flow_store_events_written(fx->st), 100);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 100);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all"), 100);
 	/* A second failure changes nothing either. */
 	assert_int_equal(flow_store_commit(fx->st), -ENOSPC);
 	/* Space returns: everything queued is written once. */
 	assert_int_equal(sqlite3_exec(fx->db, "PRAGMA max_page_count=1000000", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(flow_store_commit(fx->st), 0);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 3100);
-	assert_int_equal(count(fx->db, "SELECT count(DISTINCT seq) FROM flow_events"), 3100);
-	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events"), 3100);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all"), 3100);
+	assert_int_equal(count(fx->db, "SELECT count(DISTINCT seq) FROM flow_events_all"), 3100);
+	assert_int_equal(count(fx->db, "SELECT max(seq) FROM flow_events_all"), 3100);
 	assert_int_equal(flow_store_events_written(fx->st), 3100);
 }
 
@@ -304,7 +311,7 @@ static void test_busy_database_retries(void **state)
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
 	assert_int_equal(flow_store_commit(fx->st), 0);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events"), 5);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events_all"), 5);
 }
 
 static void test_rejects_health_and_end(void **state)
@@ -395,8 +402,9 @@ static void test_icmp_identity_midstream_and_close_time(void **state)
 	r.closed_ns = 5000; /* the final ACK */
 	apply_v3(fx, &r);
 	assert_int_equal(flow_store_commit(fx->st), 0);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM flow_events WHERE protocol = 1 AND "
-				       "src_port IS NULL AND dst_port IS NULL"),
+	assert_int_equal(count(fx->db,
+			       "SELECT count(*) FROM flow_events_all WHERE protocol = 1 AND "
+			       "src_port IS NULL AND dst_port IS NULL"),
 			 2);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM flows WHERE protocol = 1 AND "
 				       "orig_port IS NULL AND resp_port IS NULL AND icmp_type = 8 "

@@ -236,7 +236,7 @@ static void test_unrepresentable_values_are_rejects(void **state)
 	assert_string_equal(one(fx, "SELECT group_concat(length(raw)) FROM rejects"),
 			    "40,40,40,96,96,96");
 	assert_string_equal(one(fx, "SELECT packet_count || '|' || decision || '|' || observed_at"
-				    " FROM flow_events"),
+				    " FROM flow_events_all"),
 			    "9223372036854775807|deny|2000001000");
 	assert_string_equal(one(fx, "SELECT received || '|' || decoded || '|' || rejected"
 				    " FROM health WHERE is_final = 1"),

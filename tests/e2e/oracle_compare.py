@@ -107,7 +107,7 @@ def main():
     db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
     flows = [dict(r) for r in db.execute(
-        "SELECT f.*, (SELECT count(*) FROM flow_events e WHERE e.flow_id = f.flow_id) AS decisions"
+        "SELECT f.*, (SELECT count(*) FROM flow_events_all e WHERE e.flow_id = f.flow_id) AS decisions"
         " FROM flows f ORDER BY opened_at, flow_id")]
     cts = conntrack_entries(sys.argv[2], sys.argv[3])
     by_port = {v: k for k, v in PORTS.items()}

@@ -139,9 +139,9 @@ for fam in 4 6; do
 		"$(sql "$DB" "SELECT count(*) FROM flows WHERE family = $fam AND protocol = 17 AND orig_packets = 1 AND orig_bytes = $((iphdr + 8 + UDP_BYTES)) AND resp_packets = 0")"
 done
 check_eq "TCP/UDP flows without exactly one decision" 0 \
-	"$(sql "$DB" "SELECT count(*) FROM flows f WHERE protocol IN (6, 17) AND (SELECT count(*) FROM flow_events e WHERE e.flow_id = f.flow_id) <> 1")"
+	"$(sql "$DB" "SELECT count(*) FROM flows f WHERE protocol IN (6, 17) AND (SELECT count(*) FROM flow_events_all e WHERE e.flow_id = f.flow_id) <> 1")"
 check_eq "TCP/UDP decisions" $((4 * K)) \
-	"$(sql "$DB" "SELECT count(*) FROM flow_events WHERE protocol IN (6, 17) AND direction = 'egress' AND decision = 'allow' AND reason_code = 'ebpf_tc_observed'")"
+	"$(sql "$DB" "SELECT count(*) FROM flow_events_all WHERE protocol IN (6, 17) AND direction = 'egress' AND decision = 'allow' AND reason_code = 'ebpf_tc_observed'")"
 check_eq "flows still open" 0 "$(sql "$DB" "SELECT count(*) FROM flows WHERE state <> 'closed'")"
 check_eq "rejects" 0 "$(sql "$DB" "SELECT count(*) FROM rejects")"
 check_eq "final health: ring drops, table full" "0|0" \

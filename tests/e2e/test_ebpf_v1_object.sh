@@ -54,7 +54,7 @@ nothing_attached "$CELL_NS" "$CELL_IF"
 dump_db() {
 	cat "$E2E_TMP/flowrec.log"
 	sqlite3 -header "$DB" "SELECT source, direction, reason_code, family, protocol, hex(src_addr),
-		src_port, hex(dst_addr), dst_port, packet_count FROM flow_events"
+		src_port, hex(dst_addr), dst_port, packet_count FROM flow_events_all"
 	sqlite3 -header "$DB" "SELECT source, reason, hex(raw) FROM rejects"
 }
 E2E_ON_FAIL=dump_db
@@ -64,12 +64,12 @@ SRV4=$(hexaddr "$SRV_V4")
 right="source = 'ebpf_v1' AND reason_code = 'ebpf_tc_observed' AND decision = 'allow'
        AND direction = 'egress' AND family = 4 AND hex(src_addr) = '$CELL4' AND hex(dst_addr) = '$SRV4'"
 check_eq "v1 TCP decisions to server:$TCP_PORT" "$K" \
-	"$(sql "$DB" "SELECT count(*) FROM flow_events WHERE $right AND protocol = 6 AND dst_port = $TCP_PORT")"
+	"$(sql "$DB" "SELECT count(*) FROM flow_events_all WHERE $right AND protocol = 6 AND dst_port = $TCP_PORT")"
 check_eq "v1 UDP decisions to server:$UDP_PORT" "$K" \
-	"$(sql "$DB" "SELECT count(*) FROM flow_events WHERE $right AND protocol = 17 AND dst_port = $UDP_PORT")"
+	"$(sql "$DB" "SELECT count(*) FROM flow_events_all WHERE $right AND protocol = 17 AND dst_port = $UDP_PORT")"
 check_eq "v1 TCP/UDP decisions in all" $((2 * K)) \
-	"$(sql "$DB" "SELECT count(*) FROM flow_events WHERE protocol IN (6, 17)")"
-check_eq "IPv6 decisions (the v1 ABI has none)" 0 "$(sql "$DB" "SELECT count(*) FROM flow_events WHERE family = 6")"
+	"$(sql "$DB" "SELECT count(*) FROM flow_events_all WHERE protocol IN (6, 17)")"
+check_eq "IPv6 decisions (the v1 ABI has none)" 0 "$(sql "$DB" "SELECT count(*) FROM flow_events_all WHERE family = 6")"
 check_eq "v1 flows closed at run end" $((2 * K)) \
 	"$(sql "$DB" "SELECT count(*) FROM flows WHERE protocol IN (6, 17) AND state = 'closed' AND close_reason = 'run_end'")"
 check_eq "rejects" 0 "$(sql "$DB" "SELECT count(*) FROM rejects")"

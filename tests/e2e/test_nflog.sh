@@ -111,7 +111,7 @@ dump_db() {
 		echo "--- $db: flow_events"
 		sqlite3 -header "$db" "SELECT seq, source, direction, decision, reason_code, nft_rule_ref,
 			nflog_prefix, family, protocol, hex(src_addr), src_port, hex(dst_addr), dst_port,
-			packet_count, byte_count, flow_id FROM flow_events"
+			packet_count, byte_count, flow_id FROM flow_events_all"
 		echo "--- flows"
 		sqlite3 -header "$db" "SELECT flow_id, family, protocol, direction, orig_port, resp_port,
 			state, close_reason, orig_packets, orig_bytes FROM flows"
@@ -149,13 +149,13 @@ check_deny() {
 	if [ "$fam" = 4 ]; then cell=$CELL4 srv=$SRV4; else cell=$CELL6 srv=$SRV6; fi
 	local where="e.family = $fam AND e.protocol = $proto AND e.src_port = $sport AND e.dst_port = $dport"
 	check_eq "IPv$fam proto $proto $sport -> $dport: decisions" 1 \
-		"$(sql "$db" "SELECT count(*) FROM flow_events e WHERE $where")"
+		"$(sql "$db" "SELECT count(*) FROM flow_events_all e WHERE $where")"
 	check_eq "IPv$fam proto $proto $sport -> $dport: the decision" \
 		"nflog|egress|deny|nflog_match|$rule|$rule deny |$cell|$srv" \
 		"$(sql "$db" "SELECT source, direction, decision, reason_code, nft_rule_ref, nflog_prefix,
-			hex(src_addr), hex(dst_addr) FROM flow_events e WHERE $where")"
+			hex(src_addr), hex(dst_addr) FROM flow_events_all e WHERE $where")"
 	check_eq "IPv$fam proto $proto $sport -> $dport: packets ($cond)" 1 \
-		"$(sql "$db" "SELECT count(*) FROM flow_events e JOIN flows f ON f.flow_id = e.flow_id
+		"$(sql "$db" "SELECT count(*) FROM flow_events_all e JOIN flows f ON f.flow_id = e.flow_id
 			WHERE $where AND f.direction = 'egress' AND f.resp_packets = 0 AND $cond")"
 }
 
@@ -230,10 +230,10 @@ check_eq "IPv4 UDP $U4 -> $DENY_UDP: decisions (3 datagrams, idle, 1 datagram)" 
 	"3|$UDP_BYTES|idle|deny|cell-egress-udp
 1|$((20 + 8 + UDP_PAYLOAD))|run_end|deny|cell-egress-udp" \
 	"$(sql "$DB1" "SELECT f.orig_packets, f.orig_bytes, f.close_reason, e.decision, e.nft_rule_ref
-		FROM flow_events e JOIN flows f ON f.flow_id = e.flow_id
+		FROM flow_events_all e JOIN flows f ON f.flow_id = e.flow_id
 		WHERE e.family = 4 AND e.protocol = 17 AND e.src_port = $U4 AND e.dst_port = $DENY_UDP
 		ORDER BY e.seq")"
-check_eq "decisions in run 1" 5 "$(sql "$DB1" "SELECT count(*) FROM flow_events")"
+check_eq "decisions in run 1" 5 "$(sql "$DB1" "SELECT count(*) FROM flow_events_all")"
 check_eq "rejects" 0 "$(sql "$DB1" "SELECT count(*) FROM rejects")"
 check_eq "flows still open" 0 "$(sql "$DB1" "SELECT count(*) FROM flows WHERE state <> 'closed'")"
 check_eq "final health: nflog overruns, store failures" "0|0" \
@@ -243,7 +243,7 @@ check_eq "run row" "nflog|$CELL_NS|clean" "$(sql "$DB1" "SELECT source, netns, e
 # The --tee capture replays: every NFLOG frame decodes to the same decision.
 DECISIONS="SELECT source, direction, decision, reason_code, nft_rule_ref, nflog_prefix, family,
 	protocol, hex(src_addr), src_port, hex(dst_addr), dst_port, packet_count, byte_count,
-	first_seen_kns FROM flow_events"
+	first_seen_kns FROM flow_events_all"
 # (The idle timeouts are the run's options, as the ids are: given again.)
 "$FLOWREC" --db "$E2E_TMP/replay1.db" --cell cell-e2e --run nflog-only --replay "$E2E_TMP/nflog.tee" \
 	--udp-idle-s 2 --tcp-idle-s 300 \
@@ -317,12 +317,12 @@ check_deny "$DB2" 6 17 "$(port_of "$PORTS2" udp6)" $DENY_UDP cell-egress-udp \
 	"f.orig_packets = 3 AND f.orig_bytes = $UDP6_BYTES"
 check_eq "allowed decisions from the eBPF source" "6|2
 17|2" \
-	"$(sql "$DB2" "SELECT protocol, count(*) FROM flow_events WHERE source LIKE 'ebpf%'
+	"$(sql "$DB2" "SELECT protocol, count(*) FROM flow_events_all WHERE source LIKE 'ebpf%'
 		AND decision = 'allow' AND reason_code = 'ebpf_tc_observed' AND direction = 'egress'
 		AND dst_port IN ($ALLOW_TCP, $ALLOW_UDP) GROUP BY protocol ORDER BY protocol")"
 check_eq "eBPF decisions for the dropped ports (dropped before tc egress)" 0 \
-	"$(sql "$DB2" "SELECT count(*) FROM flow_events WHERE source LIKE 'ebpf%' AND dst_port IN ($DENY_TCP, $DENY_UDP)")"
-check_eq "NFLOG decisions in run 2" 4 "$(sql "$DB2" "SELECT count(*) FROM flow_events WHERE source = 'nflog'")"
+	"$(sql "$DB2" "SELECT count(*) FROM flow_events_all WHERE source LIKE 'ebpf%' AND dst_port IN ($DENY_TCP, $DENY_UDP)")"
+check_eq "NFLOG decisions in run 2" 4 "$(sql "$DB2" "SELECT count(*) FROM flow_events_all WHERE source = 'nflog'")"
 check_eq "rejects" 0 "$(sql "$DB2" "SELECT count(*) FROM rejects")"
 check_eq "final health: ring drops, table full, nflog overruns" "0|0|0" \
 	"$(sql "$DB2" "SELECT ring_drops, table_full, nflog_overruns FROM health WHERE is_final = 1")"

@@ -63,7 +63,7 @@ stop_pid "$REC" 30
 
 sent=$((FLOOD + AFTER))
 read -r overruns lost <<<"$(sql "$DB" "SELECT nflog_overruns, nflog_lost FROM health WHERE is_final = 1" | tr '|' ' ')"
-read -r decisions flows arrived <<<"$(sql "$DB" "SELECT (SELECT count(*) FROM flow_events),
+read -r decisions flows arrived <<<"$(sql "$DB" "SELECT (SELECT count(*) FROM flow_events_all),
 	count(*), sum(orig_packets) FROM flows" | tr '|' ' ')"
 log "sent $sent, arrived $arrived, lost $lost, overruns $overruns"
 [ "${overruns:-0}" -ge 1 ] || fail "no overrun counted for $FLOOD datagrams into a stopped reader"

@@ -23,7 +23,7 @@ for round in 1 2 3 4 5; do
 	done
 	check_eq "round $round: 20 recorders started at once all exit 0" 0 "$bad"
 	check_eq "round $round: 20 runs, 40 decisions, a sound WAL database" "20|40|ok|wal" \
-		"$(q "$DB" "SELECT count(*), (SELECT count(*) FROM flow_events) FROM runs")|$(q "$DB" 'PRAGMA integrity_check')|$(q "$DB" 'PRAGMA journal_mode')"
+		"$(q "$DB" "SELECT count(*), (SELECT count(*) FROM flow_events_all) FROM runs")|$(q "$DB" 'PRAGMA integrity_check')|$(q "$DB" 'PRAGMA journal_mode')"
 	"$FLOWQ" verify --db "$DB" >/dev/null || fail "round $round: flowq verify"
 done
 finish

@@ -8,7 +8,9 @@
 # Usage: test_enums_fail_closed.sh FLOWREC FLOWQ
 . "$(dirname "$0")/lib.sh"
 FLOWREC=$1 FLOWQ=$2
-$FRAMES "$TMP/in.bin" "v1 t=1s" "v2 src=10.0.0.1:50000 t=2s verdict=2"
+# Decisions 1 and 2 open flows (their flows rows hold them); 3, a v1 record
+# repeating 1, is a later decision: a flow_events row.
+$FRAMES "$TMP/in.bin" "v1 t=1s" "v2 src=10.0.0.1:50000 t=2s verdict=2" "v1 t=3s"
 "$FLOWREC" --db "$TMP/good.db" --cell c --run r --replay "$TMP/in.bin" --quiet
 "$FLOWQ" verify --db "$TMP/good.db" --format ndjson >"$TMP/v" || fail "verify of a good database: $(cat "$TMP/v")"
 check_eq "verify has the enums check" ok "$(jq -r 'select(.check=="enums") | .status' "$TMP/v")"
@@ -17,13 +19,14 @@ edit() { # NAME SQL: a copy of the good database with SQL applied past the CHECK
 	cp "$TMP/good.db" "$TMP/$1.db"
 	q "$TMP/$1.db" "PRAGMA ignore_check_constraints = ON; $2"
 }
-edit maybe "UPDATE flow_events SET decision = 'maybe' WHERE seq = 2"
-edit sideways "UPDATE flow_events SET direction = 'sideways' WHERE seq = 1"
-edit blob "UPDATE flow_events SET decision = CAST('deny' AS BLOB) WHERE seq = 2"
-edit family "UPDATE flow_events SET family = 5 WHERE seq = 1"
+edit maybe "UPDATE flows SET decision = 'maybe' WHERE flow_id % 4294967296 = 2"
+edit sideways "UPDATE flows SET direction = 'sideways' WHERE flow_id % 4294967296 = 1"
+edit blob "UPDATE flows SET decision = CAST('deny' AS BLOB) WHERE flow_id % 4294967296 = 2"
+edit family "UPDATE flows SET family = 5 WHERE flow_id % 4294967296 = 1"
+edit later "UPDATE flow_events SET decision = 'maybe' WHERE seq = 3"
 edit flowstate "UPDATE flows SET state = 'half-open', close_reason = 'bored' WHERE flow_id % 4294967296 = 1"
 
-for case in maybe:decision:"'maybe'" sideways:direction:"'sideways'" blob:decision:"'deny'" family:family:"'5'"; do
+for case in maybe:decision:"'maybe'" sideways:direction:"'sideways'" blob:decision:"'deny'" family:family:"'5'" later:decision:"'maybe'"; do
 	IFS=: read -r name column shown <<<"$case"
 	for fmt in ndjson cbor; do
 		"$FLOWQ" export --db "$TMP/$name.db" --format $fmt --output "$TMP/$name.$fmt" 2>"$TMP/err"
@@ -53,10 +56,15 @@ for case in maybe:"'maybe'" blob:"'deny'"; do
 	"$FLOWQ" summary --db "$TMP/$name.db" --decision allow --format ndjson >/dev/null ||
 		fail "$name: summary of the other rows"
 done
-jq -r 'select(.check=="enums") | .detail' "$TMP/v" | grep -q "1 rows hold a value outside its enum; first: flow_events event_id" ||
-	fail "verify detail: $(cat "$TMP/v")"
+check_eq "verify names the flow_events row of a later decision" \
+	"1 rows hold a value outside its enum; first: flow_events event_id 4294967299: direction 'egress', decision 'maybe', family 4" \
+	"$(jq -r 'select(.check=="enums") | .detail' "$TMP/v")"
+"$FLOWQ" verify --db "$TMP/maybe.db" --format ndjson >"$TMP/v"
+check_eq "verify names the flows row of an opening decision" \
+	"1 rows hold a value outside its enum; first: flows flow_id 4294967298: direction 'egress', decision 'maybe', state 'closed', close_reason 'run_end', family 4" \
+	"$(jq -r 'select(.check=="enums") | .detail' "$TMP/v")"
 "$FLOWQ" verify --db "$TMP/flowstate.db" --format ndjson >"$TMP/v"
 check_eq "flows state/close_reason: verify exit" 1 $?
-check_eq "flows state/close_reason: the row is named" "problem|1 rows hold a value outside its enum; first: flows flow_id 4294967297: direction 'egress', state 'half-open', close_reason 'bored', family 4" \
+check_eq "flows state/close_reason: the row is named" "problem|1 rows hold a value outside its enum; first: flows flow_id 4294967297: direction 'egress', decision 'allow', state 'half-open', close_reason 'bored', family 4" \
 	"$(jq -r 'select(.check=="enums") | .status + "|" + .detail' "$TMP/v")"
 finish

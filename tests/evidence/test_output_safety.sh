@@ -65,7 +65,7 @@ check_eq "--output the live database's -wal: exit" 2 $?
 grep -q "is the input $TMP/live.db-wal" "$TMP/err" || fail "message: $(cat "$TMP/err")"
 live_stop
 check_eq "the live run ended cleanly, its rows intact" "0|ok|2" \
-	"$LIVE_RC|$(q "$TMP/live.db" 'PRAGMA integrity_check')|$(q "$TMP/live.db" 'SELECT count(*) FROM flow_events')"
+	"$LIVE_RC|$(q "$TMP/live.db" 'PRAGMA integrity_check')|$(q "$TMP/live.db" 'SELECT count(*) FROM flow_events_all')"
 
 # What is allowed: a new file, and replacing a regular file.
 "$FLOWQ" export --db "$DB" --format ndjson --output "$TMP/new.ndjson"

@@ -22,7 +22,9 @@ $FRAMES "$TMP/in.bin" \
 # run: what must not depend on the delivery.
 rows() {
 	q "$1" "SELECT 'event', e.seq, e.flow_id - (e.run_pk << 32), e.decision, e.opens_flow,
-		e.first_seen_kns FROM flow_events e ORDER BY e.seq;
+		e.observed_at - CASE e.source WHEN 'ebpf_v1' THEN r.mono_offset_ns
+		ELSE r.boot_offset_ns END FROM flow_events_all e JOIN runs r USING (run_pk)
+		ORDER BY e.seq;
 	SELECT 'flow', f.flow_id - (f.run_pk << 32), f.orig_port, f.state, f.close_reason,
 		f.opened_at - o.off, f.closed_at - o.off
 		FROM flows f JOIN (SELECT run_pk, CASE WHEN orig_port = 50000 THEN boot_offset_ns

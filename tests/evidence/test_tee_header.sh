@@ -66,7 +66,7 @@ cat "$TMP/a.tee" | "$FLOWREC" --db "$TMP/p.db" --cell c --run r --replay - --qui
 
 # Without a header (an old tee): it replays, with this run's own offsets.
 run "$TMP/old.db" "$TMP/in.bin"
-check_eq "an old tee replays" "0|3" "$?|$(q "$TMP/old.db" 'SELECT count(*) FROM flow_events')"
+check_eq "an old tee replays" "0|3" "$?|$(q "$TMP/old.db" 'SELECT count(*) FROM flow_events_all')"
 # A header that is not first, or of an unknown version: rejects; the replay goes on.
 head -c $((8 + 104)) "$TMP/a.tee" >"$TMP/hdr.bin"
 { head -c $((8 + 40)) "$TMP/in.bin"; cat "$TMP/hdr.bin"; tail -c +$((8 + 40 + 1)) "$TMP/in.bin"; } >"$TMP/late.bin"
@@ -79,5 +79,5 @@ python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[8] = 2;
 run "$TMP/v2.db" "$TMP/v2.tee"
 check_eq "a header of another version is a reject, the records still replay" \
 	"tee header version 2 is not 1, the one this build reads|3" \
-	"$(q "$TMP/v2.db" "SELECT reason, (SELECT count(*) FROM flow_events) FROM rejects WHERE reason LIKE 'tee%'")"
+	"$(q "$TMP/v2.db" "SELECT reason, (SELECT count(*) FROM flow_events_all) FROM rejects WHERE reason LIKE 'tee%'")"
 finish

@@ -61,7 +61,7 @@ if mknod "$TMP/full" c 1 7 2>/dev/null; then
 		fail "message: $(cat "$TMP/err")"
 	grep -q "; tee 301 not written$" "$TMP/err" || fail "summary: $(cat "$TMP/err")"
 	check_eq "--tee /dev/full: the run is recorded in full" "300|clean" \
-		"$(q "$TMP/full.db" 'SELECT count(*), (SELECT end_status FROM runs) FROM flow_events')"
+		"$(q "$TMP/full.db" 'SELECT count(*), (SELECT end_status FROM runs) FROM flow_events_all')"
 	check_eq "--tee /dev/full: health counts the frames missing from the tee (header + 300)" 301 \
 		"$("$FLOWQ" health --db "$TMP/full.db" --format ndjson | jq .tee_failures)"
 	[ -c "$TMP/full" ] || fail "the device node was replaced"

@@ -27,7 +27,7 @@ cmp -s "$TMP/text.db" "$TMP/text.orig" || fail "a foreign file was modified"
 expect 3 "cannot create" --db "$TMP/no/such/dir/x.db" --cell c --run r --replay "$TMP/known.bin"
 "$FLOWREC" --db "$DB" --cell c --run r --replay "$TMP/known.bin" --quiet
 expect 2 "run 'r' of cell 'c' already exists" --db "$DB" --cell c --run r --replay "$TMP/known.bin"
-check_eq "the existing run is intact" "1|5" "$(q "$DB" 'SELECT count(*), (SELECT count(*) FROM flow_events) FROM runs')"
+check_eq "the existing run is intact" "1|5" "$(q "$DB" 'SELECT count(*), (SELECT count(*) FROM flow_events_all) FROM runs')"
 # A device (epoll refuses /dev/null) is read like a file: an empty run.
 "$FLOWREC" --db "$DB" --cell c --run devnull --replay /dev/null --quiet
 check_eq "--replay /dev/null" "0|clean" "$?|$(q "$DB" "SELECT end_status FROM runs WHERE run_id = 'devnull'")"

@@ -18,7 +18,7 @@ check_eq "exit status" 0 $?
 rss_kb=$(cat "$TMP/rss")
 [ "$rss_kb" -lt 150000 ] || fail "peak RSS ${rss_kb} KB for a 1,000,000-record replay (limit 150000 KB)"
 check_eq "rows, seq range, distinct seq" "$N|1|$N|$N" \
-	"$(q "$DB" 'SELECT count(*), min(seq), max(seq), count(DISTINCT seq) FROM flow_events')"
+	"$(q "$DB" 'SELECT count(*), min(seq), max(seq), count(DISTINCT seq) FROM flow_events_all')"
 check_eq "flows all closed" "$N|$N" "$(q "$DB" "SELECT count(*), sum(state = 'closed') FROM flows")"
 # UDP flows (every 4th) idle 60 s, TCP 300 s, on the replay's clock: all but the
 # last minutes of the capture close as idle, the rest at run end (sweeps run
@@ -27,7 +27,7 @@ check_eq "idle closes on the replay clock" "1|1|$N" "$(q "$DB" "SELECT sum(close
 	max(CASE WHEN close_reason = 'idle' THEN 0 ELSE (SELECT max(last_seen_at) FROM flows) - last_seen_at END) < 400000000000,
 	sum(close_reason IN ('idle', 'run_end')) FROM flows")"
 check_eq "denies (every 10th record)" $((N / 10)) \
-	"$(q "$DB" "SELECT count(*) FROM flow_events WHERE decision = 'deny'")"
+	"$(q "$DB" "SELECT count(*) FROM flow_events_all WHERE decision = 'deny'")"
 check_eq "final health" "$N|$N|0|$N|0" \
 	"$(q "$DB" 'SELECT received, decoded, rejected, events_written, store_failures FROM health WHERE is_final = 1')"
 check_eq "integrity" ok "$(q "$DB" 'PRAGMA integrity_check')"

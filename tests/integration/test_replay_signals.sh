@@ -18,7 +18,7 @@ for sig in TERM INT; do
 	exec 7>"$TMP/fifo-$sig"  # hold the writer end open: the source goes quiet, not EOF
 	cat "$TMP/first.bin" >&7
 	# Far below --batch-events: only the --batch-ms deadline can commit these.
-	committed() { [ "$(q "$DB" "SELECT count(*) FROM flow_events e JOIN runs r USING (run_pk) WHERE r.run_id = 'run-$sig'" 2>/dev/null)" = 1000 ]; }
+	committed() { [ "$(q "$DB" "SELECT count(*) FROM flow_events_all e JOIN runs r USING (run_pk) WHERE r.run_id = 'run-$sig'" 2>/dev/null)" = 1000 ]; }
 	wait_for 10 committed || fail "SIG$sig run: 1000 events not committed by the batch deadline"
 	check_eq "SIG$sig run still running, not ended" "" \
 		"$(q "$DB" "SELECT ended_at FROM runs WHERE run_id = 'run-$sig'")"
@@ -30,7 +30,7 @@ for sig in TERM INT; do
 	check_eq "SIG$sig exit status" 0 $?
 	exec 7>&-
 	check_eq "SIG$sig run rows (pending batch committed at exit)" 1500 \
-		"$(q "$DB" "SELECT count(*) FROM flow_events e JOIN runs r USING (run_pk) WHERE r.run_id = 'run-$sig'")"
+		"$(q "$DB" "SELECT count(*) FROM flow_events_all e JOIN runs r USING (run_pk) WHERE r.run_id = 'run-$sig'")"
 	check_eq "SIG$sig run ended clean" clean \
 		"$(q "$DB" "SELECT end_status FROM runs WHERE run_id = 'run-$sig' AND ended_at IS NOT NULL")"
 	check_eq "SIG$sig open flows closed run_end" 1500 \
@@ -47,5 +47,5 @@ wait_for 10 running || fail "noop run row not written"
 kill -TERM "$pid"
 wait "$pid"
 check_eq "noop exit" 0 $?
-check_eq "noop run" "noop|clean|0|1" "$(q "$DB" "SELECT r.source, r.end_status, (SELECT count(*) FROM flow_events WHERE run_pk = r.run_pk), (SELECT count(*) FROM health WHERE run_pk = r.run_pk AND is_final = 1) FROM runs r WHERE run_id = 'run-noop'")"
+check_eq "noop run" "noop|clean|0|1" "$(q "$DB" "SELECT r.source, r.end_status, (SELECT count(*) FROM flow_events_all WHERE run_pk = r.run_pk), (SELECT count(*) FROM health WHERE run_pk = r.run_pk AND is_final = 1) FROM runs r WHERE run_id = 'run-noop'")"
 finish

@@ -34,7 +34,7 @@ CHILD_PIDS+=("$rec")
 feeder=$!
 CHILD_PIDS+=("$feeder")
 
-events() { q "$DB" "SELECT count(*) FROM flow_events" 2>/dev/null; }
+events() { q "$DB" "SELECT count(*) FROM flow_events_all" 2>/dev/null; }
 at_least() { [ "$(events)" -ge "$1" ] 2>/dev/null; }
 copies=()
 for n in 1 2 3; do

@@ -97,7 +97,7 @@ works() {
 	stop_pid "$REC_PID" 20 || fail "$name: flowrec did not stop on SIGTERM"
 	check_eq "$name: exit status with only [$2]" 0 "$STOP_RC"
 	check_eq "$name: decisions recorded" 1 "$(sql "$T/$name.db" \
-		"SELECT count(*) FROM flow_events WHERE protocol = 17 AND hex(dst_addr) = '$(hexaddr "$SRV_V4")'")"
+		"SELECT count(*) FROM flow_events_all WHERE protocol = 17 AND hex(dst_addr) = '$(hexaddr "$SRV_V4")'")"
 }
 
 # fails NAME CAPS STATUS TEXT [ENV...] -- ARGS...: without a capability flowrec

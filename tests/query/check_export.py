@@ -24,7 +24,7 @@ def rows(db):
         hex(CAST(r.run_id AS BLOB)) AS rid, iif(r.policy_digest IS NULL, NULL, hex(r.policy_digest)) AS pd, iif(r.keyset_id IS NULL, NULL, hex(r.keyset_id)) AS ks,
         iif(r.issuer_kid IS NULL, NULL, hex(r.issuer_kid)) AS ik, iif(r.correlation_id IS NULL, NULL, hex(r.correlation_id)) AS ci, f.flow_id AS fid, f.state,
         f.orig_packets, f.resp_packets, f.orig_bytes, f.resp_bytes, e.prefix_len
-        FROM flow_events e JOIN runs r ON r.run_pk = e.run_pk
+        FROM flow_events_all e JOIN runs r ON r.run_pk = e.run_pk
         LEFT JOIN flows f ON f.flow_id = e.flow_id ORDER BY e.observed_at, e.event_id"""
     out = subprocess.run(["sqlite3", "-readonly", "-json", db, sql], check=True,
                          capture_output=True, text=True).stdout

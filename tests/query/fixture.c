@@ -379,3 +379,36 @@ int fx_create_bulk(const char *path, long n)
 	sqlite3_finalize(es);
 	return finish(db, rc);
 }
+
+int fx_move_openings_to_flows(const char *path)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	/* Every opening decision that has a flows row goes into it, and the row
+	 * takes the decision's key as its id, as flowrec writes since migration
+	 * 006; later decisions follow their flow's new id. Fixture ids are small,
+	 * so old and new ids never meet. */
+	int rc = exec(
+		db,
+		"PRAGMA foreign_keys=OFF; BEGIN;"
+		" CREATE TEMP TABLE moves AS SELECT e.flow_id AS old_id, e.event_id AS new_id,"
+		"  e.source, e.decision, e.reason_code, e.nft_rule_ref, e.nflog_prefix"
+		"  FROM flow_events AS e JOIN flows AS f ON f.flow_id = e.flow_id"
+		"  WHERE e.opens_flow = 1;"
+		" UPDATE flows SET (source, decision, reason_code, nft_rule_ref, nflog_prefix)"
+		"  = (SELECT source, decision, reason_code, nft_rule_ref, nflog_prefix FROM moves"
+		"     WHERE old_id = flows.flow_id)"
+		"  WHERE flow_id IN (SELECT old_id FROM moves);"
+		" DELETE FROM flow_events WHERE event_id IN (SELECT new_id FROM moves);"
+		" UPDATE flow_events SET flow_id = (SELECT new_id FROM moves"
+		"  WHERE old_id = flow_events.flow_id) WHERE flow_id IN (SELECT old_id FROM moves);"
+		" UPDATE flows SET flow_id = (SELECT new_id FROM moves WHERE old_id = "
+		"flows.flow_id)"
+		"  WHERE flow_id IN (SELECT old_id FROM moves);"
+		" COMMIT;");
+	sqlite3_close(db);
+	return rc;
+}

@@ -21,4 +21,12 @@ int fx_create_cell_b(const char *path);
 /* One run "bulk" of cell "cell-bulk" with n events and n flows. Returns 0 or -1. */
 int fx_create_bulk(const char *path, long n);
 
+/*
+ * Rewrite a fixture database the way flowrec stores decisions since migration
+ * 006: each opening decision that has a flows row moves into it, and the row
+ * takes the decision's key, (run_pk << 32) + seq, as flow_id. flowq must read
+ * the same decisions from either layout. Returns 0 or -1.
+ */
+int fx_move_openings_to_flows(const char *path);
+
 #endif

@@ -2,7 +2,8 @@
 /*
  * The SQL flowq builds: values never appear in the text, hostile values bound
  * as parameters are inert, and the --dst / --since filters are index searches
- * (EXPLAIN QUERY PLAN on a real fixture database).
+ * (EXPLAIN QUERY PLAN on a real fixture database), with the decisions stored
+ * either way (in flow_events, as before migration 006, or in flows rows).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dbset.h"
 #include "fa_db.h"
 #include "fixture.h"
 #include "query_sql.h"
@@ -19,35 +21,54 @@
 #include <string.h>
 #include <unistd.h>
 
-static char db_path[64];
+static char db_path[64], rows_path[64];
+static const char *db_paths[1];
+static struct fq_dbset dbset;
 
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(db_path, sizeof(db_path), "/tmp/test_query_sql.%d.db", (int)getpid());
-	return fx_create_cell_a(db_path);
+	snprintf(rows_path, sizeof(rows_path), "/tmp/test_query_sql.%d.rows.db", (int)getpid());
+	return fx_create_cell_a(db_path) || fx_create_cell_a(rows_path) ||
+			       fx_move_openings_to_flows(rows_path)
+		       ? -1
+		       : 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	unlink(db_path);
+	unlink(rows_path);
 	return 0;
+}
+
+/* A database as flowq opens it (with its TEMP views); closed by close_reader. */
+static sqlite3 *open_path(const char *path)
+{
+	char err[256];
+	db_paths[0] = path;
+	assert_int_equal(fq_dbset_open(&dbset, db_paths, 1, err, sizeof(err)), 0);
+	return dbset.db[0];
 }
 
 static sqlite3 *open_reader(void)
 {
-	sqlite3 *db = NULL;
-	char err[256];
-	assert_int_equal(fa_db_open_reader(db_path, &db, err, sizeof(err)), 0);
-	return db;
+	return open_path(db_path);
+}
+
+static void close_reader(sqlite3 *db)
+{
+	assert_ptr_equal(db, dbset.db[0]);
+	fq_dbset_close(&dbset);
 }
 
 /* The EXPLAIN QUERY PLAN details of kind with filters f, joined by " | ". */
 static void plan(sqlite3 *db, enum fq_query_kind kind, const struct fq_filters *f, char *out,
 		 size_t len)
 {
-	char sql[4096], eqp[4200];
+	char sql[FQ_SQL_MAX], eqp[FQ_SQL_MAX + 32];
 	assert_int_equal(fq_sql_build(kind, f, sql, sizeof(sql)), 0);
 	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
 	sqlite3_stmt *st = NULL;
@@ -69,14 +90,19 @@ static void dst_and_since_use_indexes(void **state)
 	struct fq_filters f = {0};
 	assert_int_equal(fq_filter_set(&f, "--dst", "192.0.2.0/24", 0, err, sizeof(err)), 0);
 	plan(db, FQ_Q_EVENTS, &f, p, sizeof(p));
+	/* both arms: the opening decisions in flows, the decisions in flow_events */
 	assert_non_null(
-		strstr(p, "SEARCH e USING INDEX flow_events_by_dst (dst_addr>? AND dst_addr<?)"));
+		strstr(p, "SEARCH f USING INDEX flows_by_resp (resp_addr>? AND resp_addr<?)"));
+	assert_non_null(strstr(p, "SEARCH main.flow_events USING INDEX flow_events_by_dst "
+				  "(dst_addr>? AND dst_addr<?)"));
 
 	struct fq_filters g = {0};
 	assert_int_equal(fq_filter_set(&g, "--since", "2026-05-06T12:00:00Z", 0, err, sizeof(err)),
 			 0);
 	plan(db, FQ_Q_EVENTS, &g, p, sizeof(p));
-	assert_non_null(strstr(p, "SEARCH e USING INDEX flow_events_by_time (observed_at>?)"));
+	assert_non_null(strstr(p, "SEARCH f USING INDEX flows_by_time (opened_at>?)"));
+	assert_non_null(strstr(
+		p, "SEARCH main.flow_events USING INDEX flow_events_by_time (observed_at>?)"));
 	/* Time order comes from the index itself: no sort step. */
 	assert_null(strstr(p, "TEMP B-TREE"));
 
@@ -84,23 +110,27 @@ static void dst_and_since_use_indexes(void **state)
 	assert_int_equal(fq_filter_set(&h, "--dst", "2001:db8::/32", 0, err, sizeof(err)), 0);
 	assert_int_equal(fq_filter_set(&h, "--port", "53", 0, err, sizeof(err)), 0);
 	plan(db, FQ_Q_EVENTS, &h, p, sizeof(p));
+	assert_non_null(strstr(p, "USING INDEX flows_by_resp"));
 	assert_non_null(strstr(p, "USING INDEX flow_events_by_dst"));
 
 	struct fq_filters none = {0};
 	plan(db, FQ_Q_EVENTS, &none, p, sizeof(p));
-	assert_non_null(strstr(p, "SCAN e USING INDEX flow_events_by_time"));
+	/* each arm in time order from its index, merged: no sort */
+	assert_non_null(strstr(p, "MERGE (UNION ALL)"));
+	assert_non_null(strstr(p, "SCAN f USING INDEX flows_by_time"));
+	assert_non_null(strstr(p, "SCAN main.flow_events USING INDEX flow_events_by_time"));
 	assert_null(strstr(p, "TEMP B-TREE"));
 
 	plan(db, FQ_Q_FLOWS, &f, p, sizeof(p));
 	assert_non_null(strstr(p, "USING INDEX flows_by_resp"));
-	sqlite3_close(db);
+	close_reader(db);
 }
 
 static void values_never_reach_the_sql_text(void **state)
 {
 	(void)state;
 	struct fq_filters f = {0};
-	char err[256], sql[4096];
+	char err[256], sql[FQ_SQL_MAX];
 	const char *hostile = "'; DROP TABLE flow_events; --";
 	assert_int_equal(fq_filter_set(&f, "--cell", hostile, 0, err, sizeof(err)), 0);
 	assert_int_equal(fq_filter_set(&f, "--run", hostile, 0, err, sizeof(err)), 0);
@@ -120,7 +150,7 @@ static void values_never_reach_the_sql_text(void **state)
 
 static long long count_rows(sqlite3 *db, const struct fq_filters *f)
 {
-	char sql[4096];
+	char sql[FQ_SQL_MAX];
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(fq_sql_build(FQ_Q_EVENTS_COUNT, f, sql, sizeof(sql)), 0);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -156,44 +186,61 @@ static void hostile_values_are_inert(void **state)
 	assert_int_equal(count_rows(db, &f), 0);
 	free(big);
 	assert_int_equal(count_rows(db, &none), 6);
-	sqlite3_close(db);
+	close_reader(db);
 }
 
+/*
+ * The same counts from either layout, and from a database whose deferred
+ * index flows_by_resp is missing (a run that is recording, or was killed):
+ * flowq then scans, and its answers do not change.
+ */
 static void filters_give_hand_computed_counts(void **state)
 {
 	(void)state;
-	sqlite3 *db = open_reader();
-	char err[256];
-	struct {
-		const char *opt, *val;
-		long long want;
-	} cases[] = {
-		{"--cell", "cell-a", 6},
-		{"--run", "run-2", 2},
-		{"--dst", "192.0.2.0/24", 1},
-		{"--dst", "10.0.0.1", 1},
-		{"--dst", "2001:db8::/32", 2},
-		{"--dst", "0.0.0.0/0", 4},
-		{"--port", "443", 1},
-		{"--proto", "tcp", 2},
-		{"--proto", "47", 1},
-		{"--decision", "deny", 2},
-		{"--direction", "ingress", 2},
-		{"--reason", "nflog_match", 1},
-		{"--since", "2026-05-06T12:00:03Z", 4},
-		{"--until", "2026-05-06T12:00:03Z", 2},
-		{"--limit", "3", 3},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fq_filters f = {0};
-		assert_int_equal(fq_filter_set(&f, cases[i].opt, cases[i].val, 0, err, sizeof(err)),
-				 0);
-		long long got = count_rows(db, &f);
-		if (got != cases[i].want)
-			fail_msg("%s %s: %lld rows, want %lld", cases[i].opt, cases[i].val, got,
-				 cases[i].want);
+	char nodx_path[96], err[256];
+	snprintf(nodx_path, sizeof(nodx_path), "%s.noindex", rows_path);
+	assert_int_equal(fx_create_cell_a(nodx_path), 0);
+	assert_int_equal(fx_move_openings_to_flows(nodx_path), 0);
+	sqlite3 *w = NULL;
+	assert_int_equal(sqlite3_open(nodx_path, &w), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(w, "DROP INDEX flows_by_resp", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(w);
+	const char *paths[] = {db_path, rows_path, nodx_path};
+	for (size_t p = 0; p < 3; p++) {
+		sqlite3 *db = open_path(paths[p]);
+		struct {
+			const char *opt, *val;
+			long long want;
+		} cases[] = {
+			{"--cell", "cell-a", 6},
+			{"--run", "run-2", 2},
+			{"--dst", "192.0.2.0/24", 1},
+			{"--dst", "10.0.0.1", 1},
+			{"--dst", "2001:db8::/32", 2},
+			{"--dst", "0.0.0.0/0", 4},
+			{"--port", "443", 1},
+			{"--proto", "tcp", 2},
+			{"--proto", "47", 1},
+			{"--decision", "deny", 2},
+			{"--direction", "ingress", 2},
+			{"--reason", "nflog_match", 1},
+			{"--since", "2026-05-06T12:00:03Z", 4},
+			{"--until", "2026-05-06T12:00:03Z", 2},
+			{"--limit", "3", 3},
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct fq_filters f = {0};
+			assert_int_equal(
+				fq_filter_set(&f, cases[i].opt, cases[i].val, 0, err, sizeof(err)),
+				0);
+			long long got = count_rows(db, &f);
+			if (got != cases[i].want)
+				fail_msg("%s: %s %s: %lld rows, want %lld", paths[p], cases[i].opt,
+					 cases[i].val, got, cases[i].want);
+		}
+		close_reader(db);
 	}
-	sqlite3_close(db);
+	unlink(nodx_path);
 }
 
 int main(void)

@@ -121,7 +121,10 @@ expect_error 12 "--key-pass-file $K/none: No such file" "$FLOWQ" "${E[@]}" --key
 	--key-pass-file "$K/none"
 expect_error 12 "a public key; signing needs the private key" "$FLOWQ" "${E[@]}" --key "$K/ed.pub"
 expect_error 12 "cannot read the key" "$FLOWQ" "${E[@]}" --key "$K/none.pem"
-expect_error 12 "not a PEM private key" "$FLOWQ" "${E[@]}" --key "$T/a.db"
+# A file that is not a key: the start of a database (a whole one is refused for its size).
+head -c 4096 "$T/a.db" >"$T/db-head"
+expect_error 12 "not a PEM private key" "$FLOWQ" "${E[@]}" --key "$T/db-head"
+expect_error 12 "larger than 65536 bytes, not a PEM key" "$FLOWQ" "${E[@]}" --key "$T/a.db"
 expect_error 2 "--format cose-sign1: needs --key" "$FLOWQ" "${E[@]}"
 expect_error 2 "--key applies only to --format cose-sign1" \
 	"$FLOWQ" export --db "$T/a.db" --format cbor --key "$K/ed.pem"

@@ -59,7 +59,7 @@ q() { sqlite3 -batch -noheader "$T/s.db" "$1"; }
 [ "$(q "SELECT count(*) FROM rejects WHERE reason LIKE '%host bits set past /24%'")" = 1 ] || fail "the bad summary was not rejected: $(q 'SELECT reason FROM rejects')"
 [ "$(q "SELECT count(*), sum(flow_count) FROM flows WHERE flow_count IS NOT NULL AND state = 'closed'")" = "3|807" ] || fail "summary rows"
 [ "$(q "SELECT untracked, orig_packets, orig_bytes FROM flows WHERE orig_port = 5000")" = "1|2|88" ] || fail "untracked row: $(q 'SELECT * FROM flows WHERE orig_port = 5000')"
-[ "$(q "SELECT count(*) FROM flow_events")" = 6 ] || fail "decisions: $(q 'SELECT count(*) FROM flow_events')"
+[ "$(q "SELECT count(*) FROM flow_events_all")" = 6 ] || fail "decisions: $(q 'SELECT count(*) FROM flow_events_all')"
 
 for f in ndjson json cbor-seq cbor; do
 	o=$f

@@ -46,10 +46,13 @@ def main():
         return
     run_pk = row[0]
     rows = con.execute(
+        # every decision (flow_events_all: the openings flows rows hold too); a
+        # v1 record's kernel time is observed_at less the run's monotonic offset
         "SELECT e.seq, e.src_addr, e.src_port, e.dst_addr, e.dst_port, e.protocol,"
-        " e.packet_count, e.first_seen_kns, e.decision, e.flow_id,"
+        " e.packet_count, e.observed_at - r.mono_offset_ns, e.decision, e.flow_id,"
         " f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, f.protocol, f.run_pk"
-        " FROM flow_events e LEFT JOIN flows f ON f.flow_id = e.flow_id"
+        " FROM flow_events_all e JOIN runs r ON r.run_pk = e.run_pk"
+        " LEFT JOIN flows f ON f.flow_id = e.flow_id"
         " WHERE e.run_pk = ? ORDER BY e.seq",
         (run_pk,),
     ).fetchall()

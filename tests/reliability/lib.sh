@@ -121,7 +121,7 @@ rel_integrity() {
 
 # rel_count DB RUN: flow_events rows of run RUN ('' when the run is absent).
 rel_count() {
-	sqlite3 -batch "$1" "SELECT count(*) FROM flow_events e JOIN runs r USING (run_pk) WHERE r.run_id = '$2';" 2>/dev/null
+	sqlite3 -batch "$1" "SELECT count(*) FROM flow_events_all e JOIN runs r USING (run_pk) WHERE r.run_id = '$2';" 2>/dev/null
 }
 
 # rel_count_is DB RUN N: the run has exactly N flow_events rows (for rel_wait_until).

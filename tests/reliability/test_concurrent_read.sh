@@ -53,7 +53,7 @@ PY
 		max_seen=$n
 	fi
 	# One read transaction: count, max seq, and events without their flows row.
-	s=$(sqlite3 -batch -readonly "$DB" "BEGIN; SELECT count(*), coalesce(max(seq), 0), count(DISTINCT seq) FROM flow_events; SELECT count(*) FROM flow_events e LEFT JOIN flows f ON f.flow_id = e.flow_id WHERE f.flow_id IS NULL; COMMIT;" 2>&1 | tr '\n' ' ') ||
+	s=$(sqlite3 -batch -readonly "$DB" "BEGIN; SELECT count(*), coalesce(max(seq), 0), count(DISTINCT seq) FROM flow_events_all; SELECT count(*) FROM flow_events_all e LEFT JOIN flows f ON f.flow_id = e.flow_id WHERE f.flow_id IS NULL; COMMIT;" 2>&1 | tr '\n' ' ') ||
 		rel_fail "sqlite3 read under load: $s"
 	read -r a orphans <<<"$s"
 	IFS='|' read -r cnt mx dist <<<"$a"

@@ -62,7 +62,7 @@ kill -TERM "$pid"
 rel_wait_exit "$pid" 60
 [ "$REL_RC" = 0 ] || rel_fail "flowrec exit $REL_RC: $(cat "$T/err")"
 rel_integrity "$T/flood.db"
-IFS='|' read -r opened ring full orphans fails events kpkts evicted waited < <(rel_sql "$T/flood.db" "SELECT h.flows_opened, h.ring_drops, h.table_full, h.orphan_closes, h.store_failures, (SELECT count(*) FROM flow_events), h.kernel_packets, h.evicted, h.ring_deferred FROM health h WHERE h.is_final = 1;")
+IFS='|' read -r opened ring full orphans fails events kpkts evicted waited < <(rel_sql "$T/flood.db" "SELECT h.flows_opened, h.ring_drops, h.table_full, h.orphan_closes, h.store_failures, (SELECT count(*) FROM flow_events_all), h.kernel_packets, h.evicted, h.ring_deferred FROM health h WHERE h.is_final = 1;")
 IFS='|' read -r singles summaries summarised < <(rel_sql "$T/flood.db" "SELECT sum(flow_count IS NULL), sum(flow_count IS NOT NULL), coalesce(sum(flow_count), 0) FROM flows;")
 rel_log "sent $SENT flows; kernel packets $kpkts; $singles recorded one by one, $summarised in $summaries summaries; evicted $evicted, records that waited for the ring $waited"
 rel_log "flowrec: $(tail -1 "$T/err")"

@@ -73,7 +73,7 @@ rel_integrity "$DB"
 IFS='|' read -r opened evicted aggregated < <(rel_sql "$DB" "SELECT flows_opened, evicted, aggregated FROM health WHERE is_final = 1;")
 idle=$(rel_sql "$DB" "SELECT count(*) FROM flows WHERE close_reason = 'idle' AND flow_count IS NULL;")
 IFS='|' read -r summaries summarised < <(rel_sql "$DB" "SELECT count(*), coalesce(sum(flow_count), 0) FROM flows WHERE flow_count IS NOT NULL;")
-events=$(rel_sql "$DB" "SELECT count(*) FROM flow_events;")
+events=$(rel_sql "$DB" "SELECT count(*) FROM flow_events_all;")
 rel_log "after the drop: $events events, $opened flows opened, $idle closed idle by the sweep, $summarised in $summaries summaries; evicted $evicted, aggregated $aggregated"
 [ "$opened" = 4 ] && [ "$events" = $((4 + summaries)) ] || rel_fail "expected 4 flows and the summaries recorded after the drop, got $events events / $opened opened / $summaries summaries"
 [ "$idle" = 4 ] || rel_fail "the idle sweep (map iteration after the drop) closed $idle of 4 flows"
