@@ -8,14 +8,19 @@
  *
  * ceiling: the schema's ceiling. Copies the runs, flows and flow_events rows
  *   that flowrec wrote into REF.db into a fresh NEW.db, in the final state
- *   (no row written twice), one prepared INSERT per table, each event after
- *   the flows row it refers to, N events (default 4096, flowrec's
- *   --batch-events) per transaction.
+ *   (no row written twice), one prepared INSERT per table, N flows rows
+ *   (default 4096, flowrec's --batch-events: nearly every flows row is a
+ *   decision) per transaction, each flow_events row (a later decision) in the
+ *   transaction of the flow it refers to. As flowrec does, the deferred
+ *   indexes (fa_db.h) are dropped first and built after the last
+ *   transaction, on the clock.
  * raw: the physical reference. Inserts N rows (one per input event) shaped
  *   like a flow_events row (its columns and declared types) into a table with
  *   an INTEGER PRIMARY KEY and nothing else: no secondary index, no
- *   constraint. Row contents cycle through REF.db's flow_events rows; the key
- *   counts up from 1. N rows per transaction as above.
+ *   constraint. Row contents cycle through REF.db's decisions (the view
+ *   flow_events_all: the opening decisions flows rows hold and the rows of
+ *   flow_events, all shaped as flow_events rows); the key counts up from 1.
+ *   N rows per transaction as above.
  *
  * NEW.db is created and opened by fa_db_open_writer, exactly as flowrec opens
  * its database: the embedded migrations, WAL, synchronous=NORMAL, the same page
@@ -26,8 +31,9 @@
  * order flowrec assigned them.
  *
  * Rows are read from REF.db one batch at a time into memory, outside the
- * clock; the clock runs over BEGIN, the inserts and COMMIT only. Prints one
- * line: "seconds=S read_seconds=R rows=N" plus "flows=F events=E" (ceiling),
+ * clock; the clock runs over BEGIN, the inserts and COMMIT only (and the
+ * ceiling's index build). Prints one line: "seconds=S read_seconds=R rows=N"
+ * plus "flows=F events=E" (ceiling: rows written, flows rows, decisions),
  * counted in NEW.db afterwards.
  */
 #include "fa_db.h"
@@ -160,14 +166,25 @@ static void free_rows(struct table *t)
  * Read up to limit rows with a key in (after, upto] into t->rows (replacing
  * the batch). Returns the number read; *last is the last key read.
  */
+static size_t read_rows(struct table *t, int64_t limit, int64_t *last);
+
 static size_t read_batch(struct table *t, int64_t after, int64_t upto, int64_t limit, int64_t *last)
 {
-	free_rows(t);
 	sqlite3_reset(t->read);
 	sqlite3_bind_int64(t->read, 1, after);
 	sqlite3_bind_int64(t->read, 2, upto);
 	sqlite3_bind_int64(t->read, 3, limit);
-	while (sqlite3_step(t->read) == SQLITE_ROW) {
+	return read_rows(t, limit, last);
+}
+
+/*
+ * Step t->read for up to limit rows into t->rows (replacing the batch),
+ * without resetting it: a stream read in batches. Returns the number read.
+ */
+static size_t read_rows(struct table *t, int64_t limit, int64_t *last)
+{
+	free_rows(t);
+	while ((int64_t)t->nrows < limit && sqlite3_step(t->read) == SQLITE_ROW) {
 		if (t->nrows == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 4096;
 			t->rows = realloc(t->rows, t->cap * sizeof(*t->rows));
@@ -224,15 +241,6 @@ static void insert_row(struct table *t, const struct row *row, const int64_t *pk
 	sqlite3_reset(s);
 }
 
-static int column_index(const struct table *t, const char *name)
-{
-	for (int i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i], name) == 0)
-			return i;
-	fprintf(stderr, "bare_insert: table %s has no column %s\n", t->name, name);
-	exit(1);
-}
-
 static int64_t count_rows(sqlite3 *db, const char *table)
 {
 	char sql[128];
@@ -252,6 +260,17 @@ static void timed_exec(sqlite3 *db, const char *sql, double *clock)
 	*clock += now_s() - t0;
 }
 
+/* The events of flows in (after, upto], in key order, into t->rows (a scan: later decisions are few). */
+static size_t read_events_of(struct table *t, sqlite3_stmt *by_flow, int64_t after, int64_t upto)
+{
+	sqlite3_stmt *keep = t->read;
+	t->read = by_flow;
+	int64_t last;
+	size_t n = read_batch(t, after, upto, INT64_MAX, &last);
+	t->read = keep;
+	return n;
+}
+
 /* The ceiling: see the top of the file. */
 static void run_ceiling(sqlite3 *ref, sqlite3 *db, int64_t batch)
 {
@@ -263,7 +282,19 @@ static void run_ceiling(sqlite3 *ref, sqlite3 *db, int64_t batch)
 	prepare(&runs, ref, db, "runs");
 	prepare(&flows, ref, db, "flows");
 	prepare(&events, ref, db, "flow_events");
-	int ev_flow = column_index(&events, "flow_id");
+	char cols[4096], sql[8192];
+	column_list(&events, cols, sizeof(cols));
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM flow_events WHERE flow_id > ?1 AND flow_id <= ?2"
+		 " ORDER BY event_id LIMIT ?3",
+		 cols);
+	sqlite3_stmt *events_by_flow = NULL;
+	if (sqlite3_prepare_v2(ref, sql, -1, &events_by_flow, NULL) != SQLITE_OK)
+		die(sql, ref);
+	for (size_t i = 0; i < fa_deferred_index_count; i++) {
+		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", fa_deferred_indexes[i].name);
+		exec(db, sql);
+	}
 
 	/* The runs rows first, untimed: the events' ids derive from their keys. */
 	int64_t last = INT64_MIN;
@@ -274,48 +305,42 @@ static void run_ceiling(sqlite3 *ref, sqlite3 *db, int64_t batch)
 	exec(db, "COMMIT");
 
 	double clock = 0, reading = 0;
-	int64_t last_event = INT64_MIN, last_flow = INT64_MIN;
+	int64_t last_flow = INT64_MIN;
 	for (;;) {
 		double t0 = now_s();
-		size_t n = read_batch(&events, last_event, INT64_MAX, batch, &last_event);
-		/* The flows these events refer to, and closes never opened in between;
-		 * after the last event, the flows that are left. */
-		int64_t upto = n == 0 ? INT64_MAX : INT64_MIN;
-		for (size_t r = 0; r < n; r++)
-			if (events.rows[r].v[ev_flow].type == SQLITE_INTEGER &&
-			    events.rows[r].v[ev_flow].i > upto)
-				upto = events.rows[r].v[ev_flow].i;
-		free_rows(&flows);
-		if (upto > last_flow)
-			read_batch(&flows, last_flow, upto, INT64_MAX, &last_flow);
+		int64_t after = last_flow;
+		size_t n = read_batch(&flows, last_flow, INT64_MAX, batch, &last_flow);
+		/* The events of these flows; after the last flow, events of none. */
+		size_t m = read_events_of(&events, events_by_flow, after, n ? last_flow : INT64_MAX);
 		reading += now_s() - t0;
-		if (n == 0 && flows.nrows == 0)
+		if (n == 0 && m == 0)
 			break;
-
 		timed_exec(db, "BEGIN", &clock);
 		t0 = now_s();
-		size_t f = 0;
-		for (size_t r = 0; r < n; r++) {
-			const struct value *ref_flow = &events.rows[r].v[ev_flow];
-			while (f < flows.nrows && ref_flow->type == SQLITE_INTEGER &&
-			       flows.rows[f].v[flows.pk].i <= ref_flow->i)
-				insert_row(&flows, &flows.rows[f++], NULL, db);
-			insert_row(&events, &events.rows[r], NULL, db);
-		}
-		while (f < flows.nrows)
-			insert_row(&flows, &flows.rows[f++], NULL, db);
+		for (size_t f = 0; f < n; f++)
+			insert_row(&flows, &flows.rows[f], NULL, db);
+		for (size_t e = 0; e < m; e++)
+			insert_row(&events, &events.rows[e], NULL, db);
 		clock += now_s() - t0;
 		timed_exec(db, "COMMIT", &clock);
+		if (n == 0)
+			break;
 	}
+	/* The deferred indexes, as flowrec builds them when its run ends. */
+	timed_exec(db, "BEGIN", &clock);
+	for (size_t i = 0; i < fa_deferred_index_count; i++)
+		timed_exec(db, fa_deferred_indexes[i].create_sql, &clock);
+	timed_exec(db, "COMMIT", &clock);
 	printf("seconds=%.6f read_seconds=%.6f rows=%lld flows=%lld events=%lld\n", clock, reading,
 	       (long long)(count_rows(db, "flows") + count_rows(db, "flow_events")),
-	       (long long)count_rows(db, "flows"), (long long)count_rows(db, "flow_events"));
+	       (long long)count_rows(db, "flows"), (long long)count_rows(db, "flow_events_all"));
 	for (int i = 0; i < 3; i++) {
 		free_rows(all[i]);
 		free(all[i]->rows);
 		sqlite3_finalize(all[i]->read);
 		sqlite3_finalize(all[i]->insert);
 	}
+	sqlite3_finalize(events_by_flow);
 }
 
 /* The raw row rate: see the top of the file. */
@@ -333,18 +358,25 @@ static void run_raw(sqlite3 *ref, sqlite3 *db, int64_t rows, int64_t batch)
 	snprintf(ddl + used, sizeof(ddl) - used, ")");
 	exec(db, ddl);
 	prepare(&events, ref, db, "raw_rows");
+	/* Every decision, read as one stream (a view has no key to page by). */
+	char cols[4096], sql[8192];
+	column_list(&events, cols, sizeof(cols));
+	snprintf(sql, sizeof(sql), "SELECT %s FROM flow_events_all", cols);
+	sqlite3_finalize(events.read);
+	if (sqlite3_prepare_v2(ref, sql, -1, &events.read, NULL) != SQLITE_OK)
+		die(sql, ref);
 
 	double clock = 0, reading = 0;
-	int64_t key = 0, last = INT64_MIN;
+	int64_t key = 0, last;
 	while (key < rows) {
 		double t0 = now_s();
 		int64_t want = rows - key < batch ? rows - key : batch;
-		size_t n = read_batch(&events, last, INT64_MAX, want, &last);
-		if (n == 0) { /* the end of REF.db's rows: start over */
-			last = INT64_MIN;
-			n = read_batch(&events, last, INT64_MAX, want, &last);
+		size_t n = read_rows(&events, want, &last);
+		if (n == 0) { /* the end of REF.db's decisions: start over */
+			sqlite3_reset(events.read);
+			n = read_rows(&events, want, &last);
 			if (n == 0)
-				die("the reference database has no flow_events rows", NULL);
+				die("the reference database has no decisions", NULL);
 		}
 		reading += now_s() - t0;
 		timed_exec(db, "BEGIN", &clock);

@@ -24,8 +24,8 @@ if [ ! -f "$DB" ]; then
 	"$BIN_FLOWREC" --db "$DB" --cell bench --run export --replay "$WORK/mix-$N.bin" --quiet ||
 		die "flowrec --replay failed"
 fi
-t_min=$(sql "$DB" "SELECT min(observed_at) / 1000000000 FROM flow_events")
-[ -n "$t_min" ] || die "$DB has no flow_events rows"
+t_min=$(sql "$DB" "SELECT min(observed_at) / 1000000000 FROM flow_events_all")
+[ -n "$t_min" ] || die "$DB has no decisions"
 SINCE=$(date -u -d "@$t_min" +%Y-%m-%dT%H:%M:%SZ)
 UNTIL=$(date -u -d "@$((t_min + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 FILTER=(--dst "$DST" --since "$SINCE" --until "$UNTIL")
@@ -53,14 +53,14 @@ subject_cmd() {
 SUBJECTS=(ndjson cbor-seq sqlite3-json filtered-ndjson filtered-sqlite3-json)
 
 # The counts, untimed: every ndjson and sqlite3 -json line is one record.
-record export "$N" table 0 records "$(sql "$DB" "SELECT count(*) FROM flow_events")"
+record export "$N" table 0 records "$(sql "$DB" "SELECT count(*) FROM flow_events_all")"
 # The filter's rows counted independently of flowq's SQL: the stored address
 # range of the CIDR (IPv4 mapped into IPv6) and the hour in UTC ns.
 read -r lo hi <<<"$(python3 -c 'import ipaddress, sys
 n = ipaddress.ip_network(sys.argv[1])
 v6 = lambda a: ipaddress.IPv6Address("::ffff:" + str(a)) if a.version == 4 else a
 print(v6(n.network_address).packed.hex(), v6(n.broadcast_address).packed.hex())' "$DST")"
-record export "$N" table 0 filtered_records "$(sql "$DB" "SELECT count(*) FROM flow_events
+record export "$N" table 0 filtered_records "$(sql "$DB" "SELECT count(*) FROM flow_events_all
 	WHERE dst_addr BETWEEN x'$lo' AND x'$hi' AND observed_at >= $t_min * 1000000000
 	AND observed_at < ($t_min + 3600) * 1000000000")"
 for s in "${SUBJECTS[@]}"; do

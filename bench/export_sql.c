@@ -6,13 +6,14 @@
  *
  *   export_sql --db DB (--sql | --plan) [--FILTER VALUE ...]
  *
- * --sql   prints the statement with its bound values written in (SQLite's
+ * --sql   prints the TEMP views flowq reads through (dbset.c) and the
+ *         statement with its bound values written in (SQLite's
  *         sqlite3_expanded_sql), ready for the sqlite3 shell
  * --plan  prints EXPLAIN QUERY PLAN of the statement as flowq prepares it,
  *         with bound parameters, one step per line
  * Filters are flowq's (--dst CIDR, --since T, --until T, ...).
  */
-#include "fa_db.h"
+#include "dbset.h"
 #include "fa_time.h"
 #include "filters.h"
 #include "query_sql.h"
@@ -53,28 +54,43 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	char text[4096], explain[4200];
+	char text[FQ_SQL_MAX], explain[FQ_SQL_MAX + 32];
 	if (fq_sql_build(FQ_Q_EVENTS, &f, text, sizeof(text)) != 0) {
 		fputs("export_sql: statement too long\n", stderr);
 		return 1;
 	}
 	snprintf(explain, sizeof(explain), "%s%s", plan ? "EXPLAIN QUERY PLAN " : "", text);
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	if (fa_db_open_reader(db_path, &db, err, sizeof(err)) < 0) {
+	const char *paths[] = {db_path};
+	struct fq_dbset dbs = {0};
+	if (fq_dbset_open(&dbs, paths, 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "export_sql: %s\n", err);
 		return 1;
 	}
+	sqlite3 *db = dbs.db[0];
+	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, explain, -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = fq_sql_bind(st, &f);
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "export_sql: %s: %s\n", db_path, sqlite3_errmsg(db));
 		sqlite3_finalize(st);
-		sqlite3_close(db);
+		fq_dbset_close(&dbs);
 		return 1;
 	}
 	if (sql) {
+		/* The views first, in the order they were made (each may read the last). */
+		sqlite3_stmt *views = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_temp_schema ORDER BY rowid", -1,
+				       &views, NULL) == SQLITE_OK)
+			while (sqlite3_step(views) == SQLITE_ROW) {
+				/* SQLite keeps the text without TEMP: the view goes in temp again */
+				const char *v = (const char *)sqlite3_column_text(views, 0);
+				if (strncmp(v, "CREATE VIEW ", 12) == 0)
+					printf("CREATE TEMP VIEW %s;\n", v + 12);
+				else
+					printf("%s;\n", v);
+			}
+		sqlite3_finalize(views);
 		char *expanded = sqlite3_expanded_sql(st);
 		printf("%s;\n", expanded ? expanded : text);
 		sqlite3_free(expanded);
@@ -84,6 +100,6 @@ int main(int argc, char **argv)
 			printf("%s\n", (const char *)sqlite3_column_text(st, 3));
 	}
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	fq_dbset_close(&dbs);
 	return 0;
 }

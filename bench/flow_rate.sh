@@ -48,7 +48,7 @@ log "with flowrec:     $with"
 t0=$(date +%s.%N)
 prev=-1
 while :; do
-	n=$(sql "$DB" "SELECT count(*) FROM flow_events" 2>/dev/null || echo -1)
+	n=$(sql "$DB" "SELECT count(*) FROM flow_events_all" 2>/dev/null || echo -1)
 	[ "$n" = "$prev" ] && break
 	prev=$n
 	sleep 2

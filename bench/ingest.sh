@@ -36,7 +36,7 @@ run_flowrec() { # ROUND DB
 	record ingest "$N" flowrec "$1" orphan_closes "$orphans"
 	record ingest "$N" flowrec "$1" store_failures "$fails"
 	record ingest "$N" flowrec "$1" flows_rows "$(sql "$2" "SELECT count(*) FROM flows")"
-	record ingest "$N" flowrec "$1" event_rows "$(sql "$2" "SELECT count(*) FROM flow_events")"
+	record ingest "$N" flowrec "$1" event_rows "$(sql "$2" "SELECT count(*) FROM flow_events_all")"
 }
 
 run_ceiling() { # ROUND REF_DB
@@ -47,7 +47,7 @@ run_ceiling() { # ROUND REF_DB
 	record ingest "$N" ceiling "$1" flows_rows "$(kv "$out" flows)"
 	record ingest "$N" ceiling "$1" event_rows "$(kv "$out" events)"
 	record ingest "$N" ceiling "$1" ref_flows_rows "$(sql "$2" "SELECT count(*) FROM flows")"
-	record ingest "$N" ceiling "$1" ref_event_rows "$(sql "$2" "SELECT count(*) FROM flow_events")"
+	record ingest "$N" ceiling "$1" ref_event_rows "$(sql "$2" "SELECT count(*) FROM flow_events_all")"
 	rm -f "$db" "$db-wal" "$db-shm"
 }
 
