@@ -23,7 +23,10 @@ add_test(NAME reliability_bad_databases
 add_test(NAME reliability_concurrent_read
          COMMAND bash ${REL_DIR}/test_concurrent_read.sh $<TARGET_FILE:flowrec>
                  $<TARGET_FILE:make_replay> ${REL_FLOWQ})
-set(REL_TESTS crash_sigkill disk_full bad_databases concurrent_read)
+add_test(NAME reliability_deferred_indexes
+         COMMAND bash ${REL_DIR}/test_deferred_indexes.sh $<TARGET_FILE:flowrec>
+                 $<TARGET_FILE:make_replay> $<TARGET_FILE:flowq>)
+set(REL_TESTS crash_sigkill disk_full bad_databases concurrent_read deferred_indexes)
 set(REL_PRIVILEGED disk_full)
 if(FLOWAUDIT_WITH_BPF)
   add_test(NAME reliability_flood
