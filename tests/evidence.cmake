@@ -25,3 +25,5 @@ flowaudit_evidence_test(output_safety)
 flowaudit_evidence_test(tee_safety)
 flowaudit_evidence_test(tee_header)
 flowaudit_evidence_test(concurrent_start)
+# Old and new storage of decisions (migration 006) read alike; needs make_replay.
+flowaudit_evidence_test(layout_migration $<TARGET_FILE:make_replay>)
