@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "commands.h"
+#include "dbset.h"
 #include "fa_db.h"
 #include "fa_exit.h"
 
@@ -186,12 +187,17 @@ static void test_help_names_exactly_what_the_parser_takes(void **state)
 static void test_every_accepted_filter_reaches_the_query(void **state)
 {
 	(void)state;
-	sqlite3 *db = NULL;
-	char sql[8192], err[256];
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	for (size_t i = 0; i < fa_migration_count; i++)
-		assert_int_equal(sqlite3_exec(db, fa_migrations[i].sql, NULL, NULL, NULL),
-				 SQLITE_OK);
+	char sql[FQ_SQL_MAX], err[256], path[64];
+	/* A database of the current schema, read as flowq reads one (its TEMP views). */
+	snprintf(path, sizeof(path), "/tmp/flowaudit-help-%d.db", (int)getpid());
+	unlink(path);
+	sqlite3 *w = NULL;
+	assert_int_equal(fa_db_open_writer(path, FA_DB_DURABILITY_NORMAL, &w, err, sizeof(err)), 0);
+	sqlite3_close(w);
+	const char *paths[] = {path};
+	struct fq_dbset dbs = {0};
+	assert_int_equal(fq_dbset_open(&dbs, paths, 1, err, sizeof(err)), 0);
+	sqlite3 *db = dbs.db[0];
 	for (const struct fq_command *cmd = fq_commands; cmd->name; cmd++) {
 		unsigned filters = fq_cli_filters(cmd);
 		assert_int_equal(filters, fq_sql_filters(cmd->query) | cmd->more_filters);
@@ -226,7 +232,13 @@ static void test_every_accepted_filter_reaches_the_query(void **state)
 		}
 		sqlite3_finalize(st);
 	}
-	sqlite3_close(db);
+	fq_dbset_close(&dbs);
+	char p[96];
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	unlink(path);
 }
 
 /* Each number filter's bounds are the table's: max is taken, max + 1 refused in its words. */
