@@ -331,11 +331,19 @@ static void test_rejects_health_and_end(void **state)
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM runs WHERE ended_at IS NULL"), 1);
 	assert_int_equal(flow_store_end_run(fx->st, "clean", 42), 0);
 	assert_int_equal(count(fx->db, "SELECT ended_at FROM runs WHERE end_status = 'clean'"), 42);
-	/* The same run id again is refused by name. */
+	/* The deferred index: absent while the run recorded, built at its end. */
+	const char *has_index = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+				"name = 'flows_by_resp'";
+	assert_int_equal(count(fx->db, has_index), 0);
+	assert_int_equal(flow_store_build_indexes(fx->st), 0);
+	assert_int_equal(count(fx->db, has_index), 1);
+	/* The same run id again is refused by name, and the refused start drops nothing. */
 	struct flow_store *st2 = flow_store_open(fx->db, fx->path, err, sizeof(err));
 	struct store_run_info run = {.cell_id = "cell-1", .run_id = "run-1", .source = "replay"};
 	assert_int_equal(flow_store_begin_run(st2, &run, err, sizeof(err)), -EEXIST);
 	assert_non_null(strstr(err, "already exists"));
+	assert_int_equal(count(fx->db, has_index), 1);
+	assert_true(sqlite3_get_autocommit(fx->db));
 	flow_store_close(st2);
 }
 
