@@ -1019,7 +1019,9 @@ static ssize_t sort_updates(struct flow_store *st)
 	for (size_t i = 0; i < st->nops; i++)
 		if (st->ops[i].type == OP_UPDATE)
 			st->update_order[n++] = (uint32_t)i;
-	qsort_r(st->update_order, n, sizeof(*st->update_order), by_flow_then_queue, st->ops);
+	if (n > 1) /* none may mean no array at all */
+		qsort_r(st->update_order, n, sizeof(*st->update_order), by_flow_then_queue,
+			st->ops);
 	return (ssize_t)n;
 }
 
