@@ -311,7 +311,8 @@ static void run_ceiling(sqlite3 *ref, sqlite3 *db, int64_t batch)
 		int64_t after = last_flow;
 		size_t n = read_batch(&flows, last_flow, INT64_MAX, batch, &last_flow);
 		/* The events of these flows; after the last flow, events of none. */
-		size_t m = read_events_of(&events, events_by_flow, after, n ? last_flow : INT64_MAX);
+		size_t m =
+			read_events_of(&events, events_by_flow, after, n ? last_flow : INT64_MAX);
 		reading += now_s() - t0;
 		if (n == 0 && m == 0)
 			break;
