@@ -7,12 +7,18 @@ add_library(flowq_fixture STATIC ${FQ_TEST_SRC}/fixture.c)
 target_include_directories(flowq_fixture PUBLIC ${FQ_TEST_SRC})
 target_link_libraries(flowq_fixture PUBLIC flowaudit_common)
 
+# flowq's main run in-process with stdout captured, for whole-command unit tests.
+add_library(flowq_run_captured STATIC ${FQ_TEST_SRC}/run_captured.c)
+target_include_directories(flowq_run_captured PUBLIC ${FQ_TEST_SRC})
+target_link_libraries(flowq_run_captured PUBLIC flowq_core)
+
 add_executable(fq_fixture ${FQ_TEST_SRC}/fq_fixture.c)
 target_link_libraries(fq_fixture PRIVATE flowq_fixture)
 
 foreach(t decision json_writer cbor_writer cose filters query_sql merge commands health_cmd help)
   add_executable(test_q_${t} ${FQ_TEST_SRC}/test_${t}.c)
-  target_link_libraries(test_q_${t} PRIVATE flowq_core flowq_fixture PkgConfig::CMOCKA)
+  target_link_libraries(test_q_${t} PRIVATE flowq_core flowq_fixture flowq_run_captured
+                        PkgConfig::CMOCKA)
   add_test(NAME query_${t} COMMAND test_q_${t})
   set_tests_properties(query_${t} PROPERTIES LABELS "unit")
 endforeach()

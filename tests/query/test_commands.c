@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "fa_exit.h"
+#include "run_captured.h"
 #include "fixture.h"
 
 #include <sqlite3.h>
@@ -84,19 +85,8 @@ static int flowq(const char *cmd, const char *format)
 	snprintf(c, sizeof(c), "%s", cmd);
 	snprintf(fmt, sizeof(fmt), "%s", format);
 	char *argv[] = {a0, c, a2, db_path, a4, fmt, NULL};
-	fflush(stdout);
-	int saved = dup(STDOUT_FILENO);
-	FILE *f = fopen(out_path, "w+");
-	assert_non_null(f);
-	dup2(fileno(f), STDOUT_FILENO);
-	int rc = fq_main(6, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	rewind(f);
-	size_t n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	fclose(f);
+	int rc = fq_run_captured(6, argv, out_path, out, sizeof(out));
+	assert_int_not_equal(rc, -1);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "fa_db.h"
 #include "fa_exit.h"
+#include "run_captured.h"
 #include "fa_health.h"
 #include "fa_version.h"
 
@@ -81,19 +82,8 @@ static int flowq_health(void)
 {
 	char a0[] = "flowq", a1[] = "health", a2[] = "--db", a4[] = "--format", a5[] = "ndjson";
 	char *argv[] = {a0, a1, a2, db_path, a4, a5, NULL};
-	fflush(stdout);
-	int saved = dup(STDOUT_FILENO);
-	FILE *f = fopen(out_path, "w+");
-	assert_non_null(f);
-	dup2(fileno(f), STDOUT_FILENO);
-	int rc = fq_main(6, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	rewind(f);
-	size_t n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	fclose(f);
+	int rc = fq_run_captured(6, argv, out_path, out, sizeof(out));
+	assert_int_not_equal(rc, -1);
 	return rc;
 }
 
